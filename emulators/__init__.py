@@ -1,0 +1,1 @@
+"""Devices: the simulated Appium device (RondeSim), the Appium server, real emulator managers."""

@@ -1,0 +1,1 @@
+"""Runs a journey on a device session and measures it. Knows nothing of SQL."""

@@ -1,0 +1,1 @@
+"""Around-the-clock runs, device pool, alert rules, pre-diagnosis, notifications."""
