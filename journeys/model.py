@@ -217,6 +217,7 @@ class Swipe(Command):
     direction: Direction | None = None
     start: tuple[float, float] | None = None
     end: tuple[float, float] | None = None
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -244,6 +245,8 @@ class RunFlow(Command):
     commands: tuple[Command, ...] = ()
     when: Condition | None = None
     env: tuple[tuple[str, str], ...] = ()
+    # the sub-flow file's own `env:` header: defaults that the environment overrides
+    file_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -321,6 +324,7 @@ class Journey:
     tags: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     definition_hash: str = ""  # sha256 of the file and every runFlow file it includes
+    files: tuple[Path, ...] = ()  # this file, then every runFlow file it includes
 
     @property
     def id(self) -> str:

@@ -23,6 +23,7 @@ from journeys.model import (
     Selector,
 )
 
+
 @dataclass(frozen=True, slots=True)
 class Transaction:
     name: str

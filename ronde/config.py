@@ -1,0 +1,515 @@
+"""`ronde.yaml`: where results go, which devices exist, where alerts are sent.
+
+Every key has a default (a missing file means SQLite in ./ronde.db, the demo devices and no
+channels). Values may use `${ENV_VAR}` (or `${ENV_VAR:-default}`); mistakes are reported
+as `file:line:column: key: what is wrong (expected ...)`, several at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from journeys.cron import check_cron
+from journeys.durations import parse_duration
+from journeys.errors import Problem, ProblemsError
+from journeys.model import Position
+from journeys.yamlnodes import (
+    MappingNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    Source,
+    did_you_mean,
+    expected_one_of,
+    is_null,
+    kind_of,
+    pairs,
+    scalar,
+)
+from robots.devices import DeviceSpec
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_STORAGE = "sqlite:///ronde.db"
+DEFAULT_ARTIFACTS = Path("artifacts")
+DEMO_APP = PROJECT_DIR / "emulators" / "apps" / "demo-shop.yaml"
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_HTTP = re.compile(r"^https?://\S+$")
+
+
+class ConfigError(ProblemsError):
+    """ronde.yaml is not valid; `.problems` says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """A time when failures are expected: runs are skipped and nobody is paged.
+
+    Either `cron` + `duration_ms` (a recurring window, in `timezone`) or `start`/`end`
+    (one window, timezone-aware). `journeys` / `devices` select what it covers: ids or
+    names, or `tag:<tag>`; empty means everything.
+    """
+
+    name: str
+    cron: str | None = None
+    duration_ms: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    journeys: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    line: int | None = None
+
+    def active_at(self, now: datetime) -> bool:
+        """Whether `now` (timezone-aware; naive means UTC) falls inside this window."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=UTC)
+        if self.start is not None and self.end is not None:
+            return self.start <= now < self.end
+        if self.cron is None or not self.duration_ms:
+            return False
+        from scheduler.crontab import cron_trigger  # cron's weekday numbering, 0 = Sunday
+
+        trigger = cron_trigger(self.cron, ZoneInfo(self.timezone))
+        # the first fire time after (now - duration): the window is [fire, fire + duration)
+        since = now - timedelta(milliseconds=self.duration_ms) + timedelta(microseconds=1)
+        fire = trigger.get_next_fire_time(None, since)
+        return fire is not None and fire <= now
+
+    def applies_to(self, journey_id: str, journey_tags: Iterable[str] = (),
+                   device: DeviceSpec | None = None) -> bool:
+        if self.journeys and not any(
+            (sel[4:] in set(journey_tags)) if sel.startswith("tag:") else sel == journey_id
+            for sel in self.journeys
+        ):
+            return False
+        return not (self.devices and device is not None
+                    and not any(device.matches(sel) for sel in self.devices))
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The robot's configuration (`ronde.yaml`), every value checked and resolved."""
+
+    path: Path | None = None
+    storage_url: str = DEFAULT_STORAGE
+    artifacts_dir: Path = DEFAULT_ARTIFACTS
+    devices: tuple[DeviceSpec, ...] = ()
+    channels: dict[str, str] = field(default_factory=dict)
+    alertmanager_url: str | None = None
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    env_names: tuple[str, ...] = ()  # environment variables the file used (may be secrets)
+
+    def device(self, name: str) -> DeviceSpec | None:
+        return next((d for d in self.devices if d.name == name), None)
+
+    def devices_for(self, wanted: Iterable[str]) -> list[DeviceSpec]:
+        """Devices matching any of a journey's `devices:` items (all devices if none given)."""
+        wanted = list(wanted)
+        return [d for d in self.devices if not wanted or any(d.matches(w) for w in wanted)]
+
+    def in_maintenance(self, journey_id: str, journey_tags: Iterable[str],
+                       device: DeviceSpec | None, now: datetime) -> MaintenanceWindow | None:
+        tags = tuple(journey_tags)
+        return next((w for w in self.maintenance
+                     if w.applies_to(journey_id, tags, device) and w.active_at(now)), None)
+
+
+def default_devices() -> tuple[DeviceSpec, ...]:
+    return (
+        DeviceSpec("sim-demo-shop", ("android", "sim"), simulated_app=str(DEMO_APP)),
+        DeviceSpec("chrome-pixel-7", ("web",), browser_emulate="Pixel 7"),
+    )
+
+
+def default_config() -> Config:
+    return Config(devices=default_devices())
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = False,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration in `path`; the defaults when there is no file (unless `required`)."""
+    if path is None:
+        return default_config()
+    file = Path(path)
+    if not file.is_file():
+        if required:
+            raise ConfigError([Problem(Position(str(file), 0, 0), "no such configuration file")])
+        return default_config()
+    src = Source(str(path))
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except (OSError, ValueError) as exc:
+        raise ConfigError([Problem(Position(str(file), 0, 0), f"cannot read: {exc}")]) from None
+    reader = _Reader(src, file.resolve().parent, os.environ if environ is None else environ)
+    config = reader.config(text, file)
+    if src.problems or config is None:
+        raise ConfigError(src.problems)
+    return config
+
+
+class _Reader:
+    def __init__(self, src: Source, base: Path, environ: Mapping[str, str]) -> None:
+        self.src = src
+        self.base = base
+        self.environ = environ
+        self.env_names: list[str] = []
+
+    def error(self, node: Node | None, message: str) -> None:
+        self.src.error(node, message)
+
+    def config(self, text: str, file: Path) -> Config | None:
+        docs = self.src.compose(text)
+        if docs is None:
+            return None
+        docs = [d for d in docs if not is_null(d)]
+        if not docs:
+            return Config(path=file, devices=default_devices())
+        if len(docs) > 1:
+            self.error(docs[1], "a second YAML document (expected one mapping)")
+            return None
+        if not isinstance(docs[0], MappingNode):
+            self.error(docs[0], f"expected a mapping of settings (found {kind_of(docs[0])})")
+            return None
+        values: dict[str, Any] = {}
+        readers = {"storage": self.storage, "artifacts": self.artifacts,
+                   "devices": self.devices, "channels": self.channels,
+                   "alertmanager": self.alertmanager, "maintenance": self.maintenance}
+        for key, key_node, value in pairs(self.src, docs[0], "ronde.yaml"):
+            if key not in readers:
+                hint = did_you_mean(key, readers) or f" (expected {expected_one_of(readers)})"
+                self.error(key_node, f"unknown setting {key!r}{hint}")
+                continue
+            values[key] = readers[key](value)
+        devices = values.get("devices", default_devices())
+        maintenance = values.get("maintenance", ())
+        self.check_maintenance_devices(maintenance, devices)
+        if self.src.problems:
+            return None
+        return Config(
+            path=file,
+            storage_url=values.get("storage") or DEFAULT_STORAGE,
+            artifacts_dir=values.get("artifacts") or DEFAULT_ARTIFACTS,
+            devices=devices,
+            channels=values.get("channels", {}),
+            alertmanager_url=values.get("alertmanager"),
+            maintenance=tuple(w for w, _ in maintenance),
+            env_names=tuple(dict.fromkeys(self.env_names)),
+        )
+
+    # ---- values ----------------------------------------------------------------------
+
+    def text(self, node: Node, where: str, *, allow_null: bool = False) -> str | None:
+        if allow_null and is_null(node):
+            return None
+        if not isinstance(node, ScalarNode) or is_null(node):
+            self.error(node, f"{where}: expected a text (found {kind_of(node)})")
+            return None
+        return self.expand(node, where, str(node.value))
+
+    def expand(self, node: Node, where: str, raw: str) -> str | None:
+        missing: list[str] = []
+
+        def value(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            self.env_names.append(name)
+            if name in self.environ:
+                return self.environ[name]
+            if default is not None:
+                return default
+            missing.append(name)
+            return ""
+
+        text = _ENV.sub(value, raw)
+        for name in missing:
+            self.error(node, f"{where}: environment variable {name} is not set (expected it "
+                             f"in the environment, or a default: ${{{name}:-value}})")
+        if not missing and "${" in _ENV.sub("", raw):
+            self.error(node, f"{where}: bad variable reference (expected ${{NAME}} or "
+                             "${NAME:-default})")
+            return None
+        return None if missing else text
+
+    def url(self, node: Node, where: str, pattern: re.Pattern[str], expected: str) -> str | None:
+        text = self.text(node, where)
+        if text is None:
+            return None
+        if not pattern.match(text):
+            self.error(node, f"{where}: {text!r} is not a URL (expected {expected})")
+            return None
+        return text
+
+    def texts(self, node: Node, where: str) -> tuple[str, ...] | None:
+        if is_null(node):
+            return ()
+        items = [node] if isinstance(node, ScalarNode) else \
+            node.value if isinstance(node, SequenceNode) else None
+        if items is None:
+            self.error(node, f"{where}: expected a list of texts (found {kind_of(node)})")
+            return None
+        out = [self.text(item, where) for item in items]
+        return None if any(v is None for v in out) else tuple(v for v in out if v is not None)
+
+    def mapping(self, node: Node, where: str, keys: Iterable[str]) -> dict[str, Node] | None:
+        if not isinstance(node, MappingNode):
+            self.error(node, f"{where}: expected a mapping (found {kind_of(node)})")
+            return None
+        keys = list(keys)
+        out: dict[str, Node] = {"": node}
+        for key, key_node, value in pairs(self.src, node, where):
+            if key not in keys:
+                hint = did_you_mean(key, keys) or f" (expected {expected_one_of(keys)})"
+                self.error(key_node, f"{where}: unknown key {key!r}{hint}")
+                continue
+            out[key] = value
+        return out
+
+    def plain(self, node: Node, where: str) -> Any:
+        """Free-form YAML (Appium capabilities) as Python values, `${ENV}` expanded."""
+        if isinstance(node, MappingNode):
+            return {key: self.plain(v, f"{where}.{key}")
+                    for key, _, v in pairs(self.src, node, where)}
+        if isinstance(node, SequenceNode):
+            return [self.plain(v, where) for v in node.value]
+        value = scalar(node) if isinstance(node, ScalarNode) else None
+        if isinstance(value, str):
+            return self.expand(node, where, value)
+        return value
+
+    # ---- settings --------------------------------------------------------------------
+
+    def storage(self, node: Node) -> str | None:
+        return self.url(node, "storage", _URL, "a database URL like sqlite:///ronde.db or "
+                                               "postgresql+psycopg://user@host/db")
+
+    def artifacts(self, node: Node) -> Path | None:
+        text = self.text(node, "artifacts")
+        return None if text is None else self.base_path(text)
+
+    def base_path(self, text: str) -> Path:
+        path = Path(text).expanduser()
+        return path if path.is_absolute() else self.base / path
+
+    def alertmanager(self, node: Node) -> str | None:
+        if is_null(node):
+            return None
+        return self.url(node, "alertmanager", _HTTP, "http://host:9093")
+
+    def channels(self, node: Node) -> dict[str, str]:
+        if is_null(node):
+            return {}
+        if not isinstance(node, MappingNode):
+            self.error(node, f"channels: expected a mapping of names to Apprise URLs "
+                             f"(found {kind_of(node)})")
+            return {}
+        out: dict[str, str] = {}
+        for name, key_node, value in pairs(self.src, node, "channels"):
+            if not _NAME.match(name):
+                self.error(key_node, f"channels: {name!r} is not a valid name (expected "
+                                     "letters, digits, '.', '_' or '-')")
+                continue
+            url = self.url(value, f"channels.{name}", _URL, "an Apprise URL like "
+                                                            "slack://... or mailtos://...")
+            if url is not None:
+                out[name] = url
+        return out
+
+    def devices(self, node: Node) -> tuple[DeviceSpec, ...]:
+        if is_null(node):
+            return ()
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"devices: expected a list of devices (found {kind_of(node)})")
+            return ()
+        out: list[DeviceSpec] = []
+        seen: dict[str, int] = {}
+        for i, item in enumerate(node.value):
+            device = self.device(item, f"devices[{i}]")
+            if device is None:
+                continue
+            if device.name in seen:
+                self.error(item, f"devices[{i}].name: {device.name!r} is already the name of "
+                                 f"the device at line {seen[device.name]}")
+                continue
+            seen[device.name] = device.line or 0
+            out.append(device)
+        return tuple(out)
+
+    def device(self, node: Node, where: str) -> DeviceSpec | None:
+        keys = ("name", "tags", "simulated", "appium", "capabilities", "browser")
+        data = self.mapping(node, where, keys)
+        if data is None:
+            return None
+        before = len(self.src.problems)
+        if "name" not in data:
+            self.error(node, f"{where}: missing key 'name'")
+            return None
+        name = self.text(data["name"], f"{where}.name")
+        if name is not None and not _NAME.match(name):
+            self.error(data["name"], f"{where}.name: {name!r} is not a valid name (expected "
+                                     "letters, digits, '.', '_' or '-')")
+        tags = self.texts(data["tags"], f"{where}.tags") if "tags" in data else ()
+        kinds = [k for k in ("simulated", "appium", "browser") if k in data]
+        if len(kinds) != 1:
+            self.error(node, f"{where}: expected exactly one of simulated, appium or browser "
+                             f"(found {expected_one_of(kinds) if kinds else 'none'})")
+            return None
+        kind = kinds[0]
+        fields: dict[str, Any] = {}
+        if kind == "simulated":
+            sim = self.mapping(data["simulated"], f"{where}.simulated", ("app",))
+            if sim is not None and "app" not in sim:
+                self.error(sim[""], f"{where}.simulated: missing key 'app' (expected the path "
+                                    "of an app model, e.g. emulators/apps/demo-shop.yaml)")
+            elif sim is not None:
+                app = self.text(sim["app"], f"{where}.simulated.app")
+                if app is not None:
+                    path = self.base_path(app)
+                    if not path.is_file():
+                        self.error(sim["app"], f"{where}.simulated.app: no such file {app!r} "
+                                               f"(looked for {path})")
+                    fields["simulated_app"] = str(path)
+        elif kind == "appium":
+            fields["appium_url"] = self.url(data["appium"], f"{where}.appium", _HTTP,
+                                            "http://host:4723")
+        else:
+            browser = self.mapping(data["browser"], f"{where}.browser", ("emulate",))
+            if browser is not None:
+                emulate = self.text(browser["emulate"], f"{where}.browser.emulate") \
+                    if "emulate" in browser else "Pixel 7"
+                fields["browser_emulate"] = emulate
+        if "capabilities" in data:
+            if kind != "appium":
+                self.error(data["capabilities"], f"{where}.capabilities: only appium devices "
+                                                 "take capabilities")
+            elif not isinstance(data["capabilities"], MappingNode):
+                self.error(data["capabilities"], f"{where}.capabilities: expected a mapping "
+                                                 f"(found {kind_of(data['capabilities'])})")
+            else:
+                fields["capabilities"] = self.plain(data["capabilities"],
+                                                    f"{where}.capabilities")
+        if len(self.src.problems) != before or name is None or tags is None:
+            return None
+        return DeviceSpec(name=name, tags=tags, line=node.start_mark.line + 1, **fields)
+
+    def maintenance(self, node: Node) -> list[tuple[MaintenanceWindow, Node]]:
+        if is_null(node):
+            return []
+        if not isinstance(node, SequenceNode):
+            self.error(node, f"maintenance: expected a list of windows (found {kind_of(node)})")
+            return []
+        out = []
+        for i, item in enumerate(node.value):
+            window = self.window(item, f"maintenance[{i}]")
+            if window is not None:
+                out.append((window, item))
+        return out
+
+    def window(self, node: Node, where: str) -> MaintenanceWindow | None:
+        keys = ("name", "cron", "duration", "start", "end", "journeys", "devices", "timezone")
+        data = self.mapping(node, where, keys)
+        if data is None:
+            return None
+        before = len(self.src.problems)
+        if "name" not in data:
+            self.error(node, f"{where}: missing key 'name'")
+            return None
+        fields: dict[str, Any] = {"name": self.text(data["name"], f"{where}.name")}
+        if "timezone" in data:
+            zone = self.text(data["timezone"], f"{where}.timezone")
+            try:
+                ZoneInfo(zone or "UTC")
+                fields["timezone"] = zone
+            except (ZoneInfoNotFoundError, ValueError):
+                self.error(data["timezone"], f"{where}.timezone: unknown time zone {zone!r} "
+                                             "(expected a name like Europe/Paris)")
+        if "cron" in data and ("start" in data or "end" in data):
+            self.error(node, f"{where}: give either cron + duration or start + end, not both")
+        elif "cron" in data:
+            fields["cron"] = self.cron(data["cron"], f"{where}.cron")
+            if "duration" not in data:
+                self.error(node, f"{where}: missing key 'duration' (expected how long each "
+                                 "window lasts, like 30m)")
+            else:
+                fields["duration_ms"] = self.duration(data["duration"], f"{where}.duration")
+        elif "start" in data and "end" in data:
+            fields["start"] = self.when(data["start"], f"{where}.start")
+            fields["end"] = self.when(data["end"], f"{where}.end")
+            if fields["start"] and fields["end"] and fields["end"] <= fields["start"]:
+                self.error(data["end"], f"{where}.end: the window ends before it starts")
+            if "duration" in data:
+                self.error(data["duration"], f"{where}.duration: not used with start + end")
+        else:
+            self.error(node, f"{where}: expected cron + duration, or start + end")
+        for key in ("journeys", "devices"):
+            if key in data:
+                fields[key] = self.texts(data[key], f"{where}.{key}")
+        if len(self.src.problems) != before:
+            return None
+        return MaintenanceWindow(**fields, line=node.start_mark.line + 1)
+
+    def cron(self, node: Node, where: str) -> str | None:
+        text = self.text(node, where)
+        if text is None:
+            return None
+        try:
+            check_cron(text)
+        except ValueError as exc:
+            self.error(node, f"{where}: {text!r} is not a valid cron expression ({exc})")
+            return None
+        return text
+
+    def duration(self, node: Node, where: str) -> int | None:
+        value = scalar(node) if isinstance(node, ScalarNode) else None
+        if isinstance(value, str):
+            value = self.expand(node, where, value)
+        try:
+            ms = parse_duration(value)
+        except ValueError as exc:
+            self.error(node, f"{where}: {exc}")
+            return None
+        if ms <= 0:
+            self.error(node, f"{where}: expected a duration above zero")
+            return None
+        return ms
+
+    def when(self, node: Node, where: str) -> datetime | None:
+        text = self.text(node, where)
+        if text is None:
+            return None
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.error(node, f"{where}: {text!r} is not a date and time (expected ISO 8601, "
+                             "like 2025-01-31T02:00:00+01:00)")
+            return None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def check_maintenance_devices(self, windows: list[tuple[MaintenanceWindow, Node]],
+                                  devices: tuple[DeviceSpec, ...]) -> None:
+        names = [d.name for d in devices]
+        for window, node in windows:
+            for wanted in window.devices:
+                if not any(d.matches(wanted) for d in devices):
+                    hint = did_you_mean(wanted.removeprefix("tag:"), names) or \
+                        f" (known devices: {', '.join(names) or 'none'})"
+                    self.error(node, f"maintenance: window {window.name!r} names no known "
+                                     f"device with {wanted!r}{hint}")
+
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "MaintenanceWindow",
+    "default_config",
+    "default_devices",
+    "load_config",
+]

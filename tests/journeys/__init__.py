@@ -1,0 +1,1 @@
+"""Tests of the journey language (journeys/) and its commands."""
