@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "alerts": "ronde.commands.alerts",
     "db": "ronde.commands.db",
     "demo": "ronde.commands.demo",
+    "dashboard": "ronde.commands.dashboard",
+    "report": "ronde.commands.report",
 }
 
 

@@ -1,0 +1,88 @@
+"""`ronde report`: the trial report (HTML, inline charts, optional PDF) for decision makers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from journeys.durations import parse_duration
+
+
+def _period(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
+    try:
+        return timedelta(milliseconds=parse_duration(value))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file a URL names when it does not exist (a report never creates a database)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+@click.command(name="report")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="ronde.yaml (default: ./ronde.yaml if present, else the defaults).")
+@click.option("--since", "since", default="10d", show_default=True, callback=_period,
+              help="Length of the trial period, ending now (or at --until): 7d, 10d, 36h...")
+@click.option("--until", "until", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              default=None, help="End of the period, UTC (default: now).")
+@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("report.html"),
+              show_default=True, help="Where to write the HTML report.")
+@click.option("--pdf", "pdf", type=click.Path(path_type=Path), default=None,
+              help="Also print the report to this PDF file (needs Chromium).")
+@click.option("--title", default="Ronde trial report", show_default=True)
+def command(
+    config_path: Path | None,
+    since: timedelta,
+    until: datetime | None,
+    out: Path,
+    pdf: Path | None,
+    title: str,
+) -> None:
+    """Write the trial report: availability, response and load times, errors, incidents."""
+    from ronde.config import ConfigError, load_config
+    from ronde.report.exceptions import ReportError
+    from ronde.report.pdf import html_to_pdf
+    from ronde.report.render import render_report
+    from ronde.report.store_source import StoreSource
+    from storage.errors import StorageError
+
+    end = until.replace(tzinfo=UTC) if until else datetime.now(UTC)
+    start = end - since
+    try:
+        config = load_config(config_path, required=config_path is not None)
+    except ConfigError as exc:
+        raise click.ClickException(f"invalid configuration:\n{exc}") from exc
+    missing = _missing_sqlite_file(config.storage_url)
+    if missing is not None:
+        raise click.ClickException(
+            f"no results database at {missing} (the `storage:` of "
+            f"{config_path or 'the default configuration'}): run the robot first, or pass "
+            "--config with the ronde.yaml it used"
+        )
+    try:
+        source = StoreSource.open(config.storage_url)
+        try:
+            trial = source.trial(start, end)
+        finally:
+            source.close()
+    except StorageError as exc:
+        raise click.ClickException(f"cannot read the results database: {exc}") from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(trial, title=title), encoding="utf-8")
+    click.echo(f"report: {out} ({len(trial.journeys)} journeys, {trial.overall.runs} runs)")
+    if pdf is not None:
+        try:
+            html_to_pdf(out, pdf)
+        except ReportError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"pdf: {pdf}")

@@ -1,0 +1,149 @@
+"""Prometheus `/metrics`: gauges, counters and histograms computed from the store on each scrape.
+
+A custom collector (no in-process counters) so the figures are the stored truth: a restart of
+the robot or of the dashboard never resets them, and several robots writing to one database
+are all counted.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.registry import Collector
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ronde.report.source import ReadSource
+
+#: Response-time histogram bounds, in seconds (mobile transactions: 100 ms to a minute).
+BUCKETS_SECONDS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 60.0)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreCollector(Collector):
+    """Reads the store through a `ReadSource` each time Prometheus scrapes."""
+
+    def __init__(self, source: ReadSource, clock: Callable[[], datetime] = _utcnow) -> None:
+        self._source = source
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        now = self._clock()
+        journeys = self._source.overview(now)
+
+        up = GaugeMetricFamily(
+            "ronde_journey_up",
+            "1 when the latest run that judged the app passed or was degraded, 0 when it failed.",
+            labels=["journey"],
+        )
+        last = GaugeMetricFamily(
+            "ronde_journey_last_run_timestamp_seconds",
+            "Start time of the journey's latest run (any status), Unix seconds.",
+            labels=["journey"],
+        )
+        availability = GaugeMetricFamily(
+            "ronde_availability_ratio",
+            "Share of runs that passed over the window; kind=first_attempt or confirmed; "
+            "robot errors excluded.",
+            labels=["journey", "window", "kind"],
+        )
+        for j in journeys:
+            if j.up is not None:
+                up.add_metric([j.journey], 1.0 if j.up else 0.0)
+            if j.last_run_at is not None:
+                last.add_metric([j.journey], j.last_run_at.timestamp())
+            for window, a in (("24h", j.availability_24h), ("7d", j.availability_7d)):
+                if a.first_attempt is not None:
+                    availability.add_metric([j.journey, window, "first_attempt"], a.first_attempt)
+                if a.confirmed is not None:
+                    availability.add_metric([j.journey, window, "confirmed"], a.confirmed)
+        yield up
+        yield last
+        yield availability
+
+        runs = CounterMetricFamily(
+            "ronde_runs",
+            "Runs recorded, by journey, device and status (first attempts and confirmations).",
+            labels=["journey", "device", "status"],
+        )
+        for c in self._source.run_counts():
+            runs.add_metric([c.journey, c.device, c.status], float(c.count))
+        yield runs
+
+        yield self._histograms()
+
+        p95 = GaugeMetricFamily(
+            "ronde_transaction_response_p95_seconds",
+            "95th percentile of the transaction's response time over the last 24 hours.",
+            labels=["journey", "transaction"],
+        )
+        for t in self._source.transaction_stats(now - timedelta(hours=24), now):
+            if t.times.p95 is not None:
+                p95.add_metric([t.journey, t.name], t.times.p95 / 1000)
+        yield p95
+
+        open_incidents = GaugeMetricFamily(
+            "ronde_incidents_open",
+            "Incidents firing or acknowledged; kind=app (the app is down) or robot (a device "
+            "or the robot is).",
+            labels=["journey", "kind"],
+        )
+        counts: Counter[tuple[str, str]] = Counter()
+        for j in journeys:
+            counts[(j.journey, "app")] += 0
+            counts[(j.journey, "robot")] += 0
+        for incident in self._source.incidents(open_only=True):
+            counts[(incident.journey, incident.kind)] += 1
+        for (journey, kind), n in sorted(counts.items()):
+            open_incidents.add_metric([journey, kind], float(n))
+        yield open_incidents
+
+    def _histograms(self) -> HistogramMetricFamily:
+        family = HistogramMetricFamily(
+            "ronde_transaction_response_seconds",
+            "Response time of each transaction, every measured run since the store began.",
+            labels=["journey", "transaction"],
+        )
+        bounds_ms = [b * 1000 for b in BUCKETS_SECONDS]
+        for h in self._source.response_histograms(bounds_ms):
+            buckets = [(_le(b), float(n)) for b, n in zip(BUCKETS_SECONDS, h.buckets, strict=True)]
+            buckets.append(("+Inf", float(h.count)))
+            family.add_metric([h.journey, h.transaction], buckets, h.sum_ms / 1000)
+        return family
+
+
+def _le(bound: float) -> str:
+    return repr(float(bound))
+
+
+def registry_for(source: ReadSource, clock: Callable[[], datetime] = _utcnow) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(StoreCollector(source, clock))
+    return registry
+
+
+def metrics_endpoint(
+    source: ReadSource, clock: Callable[[], datetime] = _utcnow
+) -> Callable[[Request], Response]:
+    """A Starlette endpoint serving the store's metrics in Prometheus' text format."""
+    registry = registry_for(source, clock)
+
+    def endpoint(request: Request) -> Response:
+        # Negotiated like prometheus-client's own exporters: OpenMetrics when asked for.
+        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
+        return Response(encoder(registry), headers={"Content-Type": content_type})
+
+    return endpoint

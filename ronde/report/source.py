@@ -1,0 +1,49 @@
+"""Where the read side gets its figures: the `ReadSource` protocol.
+
+The dashboard, `/metrics` and the report only call this protocol; `store_source.StoreSource`
+is the one implementation, over storage's public API, like Locust's web UI that reads stats
+and never the runners.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from ronde.report.facts import (
+    IncidentView,
+    JourneyOverview,
+    ResponseHistogram,
+    RobotView,
+    RunCount,
+    RunView,
+    TransactionStats,
+    Trial,
+)
+
+
+class ReadSource(Protocol):
+    """Read-only figures. `now` / `since` / `until` are the caller's wall clock (UTC), so a
+    test or a report for a past period gets the same answer every time."""
+
+    def overview(self, now: datetime) -> list[JourneyOverview]: ...
+
+    def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]: ...
+
+    def recent_runs(self, limit: int, journey: str | None = None) -> list[RunView]: ...
+
+    def run(self, run_id: str) -> RunView | None: ...
+
+    def incidents(self, *, open_only: bool, since: datetime | None = None) -> list[IncidentView]:
+        ...
+
+    def trial(self, since: datetime, until: datetime) -> Trial: ...
+
+    def robots(self, now: datetime) -> list[RobotView]: ...
+
+    def run_counts(self) -> list[RunCount]: ...
+
+    def response_histograms(self, bounds_ms: Sequence[float]) -> list[ResponseHistogram]: ...
+
+    def close(self) -> None: ...

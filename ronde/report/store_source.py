@@ -1,0 +1,223 @@
+"""`StoreSource`: the `ReadSource` over a `storage.Store`, using only storage's public functions
+(`storage.kpi`, `storage.heartbeats`, `storage.reporting`, and the store's own methods)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+
+from ronde.report.facts import (
+    CategoryCount,
+    DayAvailability,
+    IncidentView,
+    JourneyOverview,
+    ResponseHistogram,
+    RobotView,
+    RunCount,
+    RunMark,
+    RunView,
+    TransactionStats,
+    Trial,
+)
+from ronde.report.mapping import (
+    incident_view,
+    mark,
+    percentiles,
+    run_view,
+    sum_availability,
+    view_availability,
+)
+from storage import heartbeats, kpi, reporting
+from storage.store import Store
+
+HISTORY = 24  # runs in a journey's status strip on the overview
+ROBOT_ALIVE = timedelta(minutes=10)  # a robot that beat within this is shown as running
+
+
+class StoreSource:
+    """Every figure the read side shows, read through storage's public functions."""
+
+    def __init__(self, store: Store, *, owns_store: bool = True) -> None:
+        self.store = store
+        self._owns_store = owns_store
+
+    @classmethod
+    def open(cls, url: str) -> StoreSource:
+        """Open the store for reading. The spool path is a private, never-written file: the
+        read side must not replay the robot's spool (that is the robot's job)."""
+        private = Path(tempfile.gettempdir()) / f"ronde-read-{os.getpid()}-{id(url)}.spool.jsonl"
+        return cls(Store.open(url, spool_path=private))
+
+    def close(self) -> None:
+        if self._owns_store:
+            self.store.close()
+
+    # ---- dashboard ----------------------------------------------------------------------
+
+    def overview(self, now: datetime) -> list[JourneyOverview]:
+        day = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=1),
+                                                       until=now)}
+        week = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=7),
+                                                        until=now)}
+        latest = {r.journey: r for r in self.store.latest_runs()}
+        verdicts = reporting.latest_verdicts(self.store.db)
+        names = reporting.journey_names(self.store.db)
+        open_counts: dict[str, int] = {}
+        for i in self.store.open_incidents(kind="app"):
+            if i.journey:
+                open_counts[i.journey] = open_counts.get(i.journey, 0) + 1
+        out = []
+        for key in sorted(names):
+            last = latest.get(key)
+            verdict = verdicts.get(key)
+            out.append(
+                JourneyOverview(
+                    journey=key,
+                    name=names[key],
+                    last_status=last.status if last else None,
+                    last_category=last.category if last else None,
+                    last_run_at=last.started_at if last else None,
+                    last_device=last.device if last else None,
+                    availability_24h=view_availability(day.get(key)),
+                    availability_7d=view_availability(week.get(key)),
+                    open_incidents=open_counts.get(key, 0),
+                    up=None if verdict is None else verdict in kpi.OK,
+                    history=tuple(
+                        mark(r)
+                        for r in self.store.runs(key, limit=HISTORY, with_transactions=False)
+                    ),
+                )
+            )
+        return out
+
+    def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]:
+        times = {
+            (s.key[0], s.key[1]): s
+            for s in kpi.response_times(self.store, ("journey", "transaction"), since=since,
+                                        until=until)
+        }
+        success = {
+            (s.journey, s.transaction): s
+            for s in kpi.transaction_success(self.store, since=since, until=until)
+        }
+        loads = reporting.load_transactions(self.store.db)
+        out = []
+        for key in sorted(set(times) | set(success)):
+            rate = success.get(key)
+            out.append(
+                TransactionStats(
+                    journey=key[0],
+                    name=key[1],
+                    times=percentiles(times.get(key)),
+                    success_rate=rate.rate if rate else None,
+                    attempts=rate.total if rate else 0,
+                    is_load=key in loads,
+                )
+            )
+        # the load transaction first, then by name: the order a journey runs in is unknown here
+        out.sort(key=lambda t: (t.journey, not t.is_load, t.name))
+        return out
+
+    def recent_runs(self, limit: int, journey: str | None = None) -> list[RunView]:
+        records = self.store.runs(journey, limit=limit, with_transactions=False)
+        return [run_view(r) for r in reversed(records)]
+
+    def run(self, run_id: str) -> RunView | None:
+        detail = self.store.get_run(run_id)
+        if detail is None:
+            return None
+        round_ = tuple(
+            RunMark(a.run_id, a.status or "running", a.started_at, a.attempt, a.device)
+            for a in reporting.round_of_run(self.store.db, run_id)
+        )
+        return run_view(detail.run, detail, round_)
+
+    def incidents(self, *, open_only: bool, since: datetime | None = None) -> list[IncidentView]:
+        states = ("firing", "acknowledged") if open_only else None
+        records = self.store.incidents(states=states, since=since)
+        return [incident_view(i) for i in reversed(records)]  # newest first
+
+    def robots(self, now: datetime) -> list[RobotView]:
+        """Robot processes that beat within ROBOT_ALIVE of `now`, most recent first."""
+        beats = heartbeats.heartbeats(self.store.db, alive_since=now - ROBOT_ALIVE)
+        return sorted(
+            (RobotView(b.host, b.pid, b.version, b.started_at, b.last_beat_at) for b in beats),
+            key=lambda r: r.last_beat_at,
+            reverse=True,
+        )
+
+    # ---- metrics ------------------------------------------------------------------------
+
+    def run_counts(self) -> list[RunCount]:
+        return [
+            RunCount(c.journey, c.device, c.status, c.count)
+            for c in reporting.run_counts(self.store.db)
+        ]
+
+    def response_histograms(self, bounds_ms: Sequence[float]) -> list[ResponseHistogram]:
+        return [
+            ResponseHistogram(b.journey, b.transaction, b.buckets, b.count, b.sum_ms)
+            for b in reporting.response_buckets(self.store.db, bounds_ms)
+        ]
+
+    # ---- the trial report ----------------------------------------------------------------
+
+    def trial(self, since: datetime, until: datetime) -> Trial:
+        per_journey_kpi = kpi.availability(self.store, since=since, until=until)
+        journeys = tuple(a.journey for a in per_journey_kpi)
+        per_day: list[DayAvailability] = []
+        day = datetime.combine(since.date(), time(), tzinfo=UTC)
+        while day < until:
+            start, end = max(day, since), min(day + timedelta(days=1), until)
+            for a in kpi.availability(self.store, since=start, until=end):
+                per_day.append(DayAvailability(day.date(), a.journey, view_availability(a)))
+            day += timedelta(days=1)
+        failed: dict[str, int] = {}
+        for e in kpi.error_breakdown(self.store, since=since, until=until):
+            if e.status == "failed":
+                name = e.category or "uncategorised"
+                failed[name] = failed.get(name, 0) + e.runs
+        flakes = kpi.flake_rate(self.store, since=since, until=until)
+        failed_first = sum(f.failed_first for f in flakes)
+        incidents = [
+            i for i in self.incidents(open_only=False, since=since) if i.opened_at < until
+        ]
+        incidents.sort(key=lambda i: i.opened_at)
+        names = reporting.journey_names(self.store.db)
+        devices = tuple(reporting.devices_seen(self.store.db, since, until))
+        per_device = {
+            d: view_availability(
+                sum_availability(kpi.availability(self.store, since=since, until=until,
+                                                   device=d))
+            )
+            for d in devices
+        }
+        hourly: dict[str, list[float | None]] = {j: [None] * 24 for j in journeys}
+        for s in kpi.response_times(self.store, ("journey", "hour"), since=since, until=until):
+            if s.key[0] in hourly:
+                hourly[s.key[0]][int(s.key[1])] = s.p95
+        return Trial(
+            since=since,
+            until=until,
+            journeys=journeys,
+            devices=devices,
+            overall=view_availability(sum_availability(per_journey_kpi)),
+            per_journey={a.journey: view_availability(a) for a in per_journey_kpi},
+            per_day=tuple(per_day),
+            transactions=tuple(self.transaction_stats(since, until)),
+            load_times={
+                s.key[0]: percentiles(s)
+                for s in kpi.load_times(self.store, ("journey",), since=since, until=until)
+            },
+            errors=tuple(
+                CategoryCount(c, n) for c, n in sorted(failed.items(), key=lambda kv: -kv[1])
+            ),
+            incidents=tuple(incidents),
+            flake_rate=(sum(f.flaky for f in flakes) / failed_first) if failed_first else None,
+            journey_names={k: v for k, v in names.items() if v},
+            per_device=per_device,
+            hourly_p95={j: tuple(v) for j, v in hourly.items()},
+        )

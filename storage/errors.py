@@ -1,0 +1,31 @@
+"""Storage errors. Callers catch these, never SQLAlchemy's own exceptions."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Something went wrong storing or reading results."""
+
+
+class StorageUnavailable(StorageError):
+    """The database cannot be reached (server down, file locked); results go to the spool."""
+
+
+class DuplicateRun(StorageError):
+    """Another run holds this journey's (scheduled_at, attempt) slot: do not run it twice."""
+
+
+class DuplicateIncident(StorageError):
+    """An incident with this dedup key is still open (firing or acknowledged)."""
+
+
+class UnknownIncident(StorageError):
+    """No incident has this id."""
+
+
+class InvalidTransition(StorageError):
+    """An incident state change that its lifecycle does not allow (e.g. from resolved)."""
+
+
+class SpoolError(StorageError):
+    """The local spool file cannot be written: a result would be lost, so this is loud."""

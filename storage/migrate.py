@@ -1,0 +1,72 @@
+"""Alembic, configured in code: the migrations ship inside the package, no alembic.ini needed.
+
+`upgrade()` is what `Store.open` and `ronde db upgrade` run. On PostgreSQL an advisory lock
+serialises robots starting together; the revision is checked first so an up-to-date
+database costs one query.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import Connection, Engine, text
+
+from storage.errors import StorageError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+PG_LOCK_ID = 0x726F6E6465  # "ronde"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
+def head_revision() -> str:
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    return heads[0]
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> str | None:
+    """Migrate to `revision`; returns the revision the database is at afterwards."""
+    current = current_revision(engine)
+    if revision == "head" and current == head_revision():
+        return current
+    if current is not None and not _known(current):
+        raise StorageError(
+            f"the database is at revision {current}, which this version of Ronde does not "
+            "know: it was migrated by a newer Ronde; upgrade Ronde, or use another database"
+        )
+    # Robots starting together: the first migrates, the others wait for it, then find the
+    # database at head (SQLite: the write lock taken up front; PostgreSQL: an advisory lock).
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PG_LOCK_ID})
+        command.upgrade(alembic_config(connection), revision)
+    return current_revision(engine)
+
+
+def downgrade(engine: Engine, revision: str) -> str | None:
+    """Migrate back to `revision` ("base" for an empty database)."""
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), revision)
+    return current_revision(engine)

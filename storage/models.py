@@ -1,0 +1,260 @@
+"""The schema as SQLAlchemy 2 typed models. Alembic migrations (storage/migrations) create it.
+
+Rows are internal to `storage`: the rest of Ronde gets frozen records (storage.records).
+Run children (transactions, steps, measurements, artifacts) hang off `runs.id` with
+ON DELETE CASCADE so pruning a run removes its rows in one statement.
+Indexes follow the KPI queries (storage.kpi): runs by (journey, started_at), by started_at,
+by (device, started_at) and by round; transactions by run and by name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class JourneyRow(Base):
+    __tablename__ = "journeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)  # monitor.id
+    name: Mapped[str | None] = mapped_column(Text)
+    platform: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class JourneyVersionRow(Base):
+    """One row per definition version of a journey (sha256 of its files)."""
+
+    __tablename__ = "journey_versions"
+    __table_args__ = (UniqueConstraint("journey_id", "hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
+    hash: Mapped[str] = mapped_column(String(128))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DeviceRow(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    platform: Mapped[str | None] = mapped_column(String(20))
+    model: Mapped[str | None] = mapped_column(String(200))
+    os_version: Mapped[str | None] = mapped_column(String(100))  # last seen
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RunRow(Base):
+    """One attempt of one journey on one device. `round_id` is the run_id of the first attempt
+    of its round, so confirmations group with the run they confirm without recursive SQL.
+    `confirms` is a soft reference (no FK): runs from several robots' spools may arrive out of
+    order. The unique (journey, scheduled_at, attempt) slot is what stops a duplicate run.
+    """
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        UniqueConstraint("journey_id", "scheduled_at", "attempt"),
+        Index("ix_runs_journey_started", "journey_id", "started_at"),
+        Index("ix_runs_device_started", "device_id", "started_at"),
+        Index("ix_runs_started_at", "started_at"),
+        Index("ix_runs_round_id", "round_id"),
+        Index("ix_runs_confirms", "confirms"),
+        Index("ix_runs_is_open", "is_open"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64), unique=True)
+    round_id: Mapped[str] = mapped_column(String(64))
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id"))
+    journey_version_id: Mapped[int | None] = mapped_column(ForeignKey("journey_versions.id"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str | None] = mapped_column(String(20))  # None while open
+    category: Mapped[str | None] = mapped_column(String(30))
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    confirms: Mapped[str | None] = mapped_column(String(64))
+    platform: Mapped[str | None] = mapped_column(String(20))
+    robot_host: Mapped[str | None] = mapped_column(String(200))
+    robot_version: Mapped[str | None] = mapped_column(String(100))
+    app_version: Mapped[str | None] = mapped_column(String(100))
+    os_version: Mapped[str | None] = mapped_column(String(100))
+    device_model: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TransactionRow(Base):
+    __tablename__ = "transactions"
+    __table_args__ = (
+        Index("ix_transactions_run_pk", "run_pk"),
+        Index("ix_transactions_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(Text)  # generated names quote selectors: any length
+    action: Mapped[str] = mapped_column(String(50))
+    check: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(30))
+    response_ms: Mapped[float | None] = mapped_column(Float)
+    resolution_ms: Mapped[float | None] = mapped_column(Float)
+    started_ms: Mapped[float] = mapped_column(Float, default=0.0)
+    is_load: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class StepRow(Base):
+    """The step timeline of a run."""
+
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_run_pk", "run_pk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    command: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(30))
+    started_ms: Mapped[float] = mapped_column(Float)
+    duration_ms: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    optional: Mapped[bool] = mapped_column(Boolean, default=False)
+    line: Mapped[int | None] = mapped_column(Integer)
+    file: Mapped[str | None] = mapped_column(Text)
+
+
+class MeasurementRow(Base):
+    """Named figures of a run: `load` (app/page load time) and web Navigation Timing as
+    `nav.<name>` (`nav.domContentLoaded`, `nav.load`)."""
+
+    __tablename__ = "measurements"
+    __table_args__ = (
+        UniqueConstraint("run_pk", "name"),
+        Index("ix_measurements_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    value_ms: Mapped[float] = mapped_column(Float)
+    resolution_ms: Mapped[float | None] = mapped_column(Float)
+
+
+class ArtifactRow(Base):
+    __tablename__ = "artifacts"
+    __table_args__ = (Index("ix_artifacts_run_pk", "run_pk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(50))
+    path: Mapped[str] = mapped_column(Text)  # relative to the artifacts directory
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class IncidentRow(Base):
+    """An alert's lifecycle: firing -> (acknowledged) -> resolved. At most one open incident
+    per dedup key (a partial unique index on both backends)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index(
+            "uq_incidents_open_dedup_key",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("state != 'resolved'"),
+            postgresql_where=text("state != 'resolved'"),
+        ),
+        Index("ix_incidents_state", "state"),
+        Index("ix_incidents_opened_at", "opened_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(500))
+    journey_id: Mapped[int | None] = mapped_column(ForeignKey("journeys.id"))
+    kind: Mapped[str] = mapped_column(String(10))  # app | robot
+    rule: Mapped[str] = mapped_column(String(100))
+    category: Mapped[str | None] = mapped_column(String(30))
+    cause: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20))  # firing | acknowledged | resolved
+    device: Mapped[str | None] = mapped_column(String(200))
+    transaction: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    diagnosis: Mapped[str | None] = mapped_column(Text)
+    diagnosis_fr: Mapped[str | None] = mapped_column(Text)
+    confidence: Mapped[float | None] = mapped_column(Float)
+    evidence_run_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(Text)  # JSON object
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NotificationRow(Base):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_incident_id", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE")
+    )
+    channel: Mapped[str] = mapped_column(String(200))  # a channel name, never its URL
+    kind: Mapped[str] = mapped_column(String(20))  # firing | resolved | renotify | test
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class HeartbeatRow(Base):
+    """A robot process's liveness, beaten by the scheduler."""
+
+    __tablename__ = "robot_heartbeats"
+    __table_args__ = (Index("ix_robot_heartbeats_host", "host"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str | None] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

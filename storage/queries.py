@@ -1,0 +1,157 @@
+"""Reading runs back as frozen records (for alert rules, `ronde status`, the dashboard)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    ArtifactRow,
+    DeviceRow,
+    JourneyRow,
+    JourneyVersionRow,
+    MeasurementRow,
+    RunRow,
+    StepRow,
+    TransactionRow,
+)
+from storage.records import (
+    ArtifactRecord,
+    RunDetail,
+    RunRecord,
+    StepRecord,
+    TransactionRecord,
+)
+
+_CHUNK = 500
+
+
+def _base() -> Select[Any]:
+    load = MeasurementRow.__table__.alias("load")
+    return (
+        select(
+            RunRow,
+            JourneyRow.key,
+            DeviceRow.name,
+            JourneyVersionRow.hash,
+            load.c.value_ms,
+        )
+        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
+        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
+        .outerjoin(JourneyVersionRow, RunRow.journey_version_id == JourneyVersionRow.id)
+        .outerjoin(load, and_(load.c.run_pk == RunRow.id, load.c.name == "load"))
+    )
+
+
+def runs(
+    session: Session,
+    *,
+    journey: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    device: str | None = None,
+    include_open: bool = False,
+    with_transactions: bool = True,
+    limit: int | None = None,
+) -> list[RunRecord]:
+    """Runs started in [since, until), oldest first (newest `limit` ones when limited)."""
+    query = _base()
+    if journey is not None:
+        query = query.where(JourneyRow.key == journey)
+    if device is not None:
+        query = query.where(DeviceRow.name == device)
+    if since is not None:
+        query = query.where(RunRow.started_at >= since)
+    if until is not None:
+        query = query.where(RunRow.started_at < until)
+    if not include_open:
+        query = query.where(RunRow.is_open.is_(False))
+    if limit is not None:
+        query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+        rows = list(reversed(session.execute(query).all()))
+    else:
+        rows = list(session.execute(query.order_by(RunRow.started_at, RunRow.id)).all())
+    return _records(session, rows, with_transactions)
+
+
+def latest_runs(session: Session, *, with_transactions: bool = True) -> list[RunRecord]:
+    """The last finished run of each journey, by journey key."""
+    rank = (
+        func.row_number()
+        .over(partition_by=RunRow.journey_id, order_by=(RunRow.started_at.desc(), RunRow.id.desc()))
+        .label("rank")
+    )
+    ranked = select(RunRow.id, rank).where(RunRow.is_open.is_(False)).subquery()
+    query = (
+        _base()
+        .join(ranked, and_(ranked.c.id == RunRow.id, ranked.c.rank == 1))
+        .order_by(JourneyRow.key)
+    )
+    return _records(session, list(session.execute(query).all()), with_transactions)
+
+
+def get_run(session: Session, run_id: str) -> RunDetail | None:
+    row = session.execute(_base().where(RunRow.run_id == run_id)).first()
+    if row is None:
+        return None
+    run_pk = row[0].id
+    record = _records(session, [row], True)[0]
+    steps = tuple(
+        StepRecord(
+            position=s.position, command=s.command, description=s.description, status=s.status,
+            started_ms=s.started_ms, duration_ms=s.duration_ms, category=s.category,
+            error=s.error, optional=s.optional, line=s.line, file=s.file,
+        )
+        for s in session.scalars(
+            select(StepRow).where(StepRow.run_pk == run_pk).order_by(StepRow.position)
+        )
+    )
+    measurements = {
+        m.name: m.value_ms
+        for m in session.scalars(select(MeasurementRow).where(MeasurementRow.run_pk == run_pk))
+    }
+    artifacts = tuple(
+        ArtifactRecord(kind=a.kind, path=a.path, sha256=a.sha256, size=a.size)
+        for a in session.scalars(
+            select(ArtifactRow).where(ArtifactRow.run_pk == run_pk).order_by(ArtifactRow.id)
+        )
+    )
+    return RunDetail(run=record, steps=steps, measurements=measurements, artifacts=artifacts)
+
+
+def _records(session: Session, rows: Sequence[Any], with_transactions: bool) -> list[RunRecord]:
+    transactions: dict[int, list[TransactionRecord]] = defaultdict(list)
+    if with_transactions and rows:
+        pks = [row[0].id for row in rows]
+        for start in range(0, len(pks), _CHUNK):
+            query = (
+                select(TransactionRow)
+                .where(TransactionRow.run_pk.in_(pks[start : start + _CHUNK]))
+                .order_by(TransactionRow.run_pk, TransactionRow.position)
+            )
+            for t in session.scalars(query):
+                transactions[t.run_pk].append(
+                    TransactionRecord(
+                        name=t.name, status=t.status, response_ms=t.response_ms,
+                        resolution_ms=t.resolution_ms, category=t.category, error=t.error,
+                        is_load=t.is_load, action=t.action, check=t.check, position=t.position,
+                    )
+                )
+    return [
+        RunRecord(
+            run_id=run.run_id, round_id=run.round_id, journey=key, device=device,
+            status=run.status, category=run.category, attempt=run.attempt,
+            confirms=run.confirms, started_at=run.started_at, ended_at=run.ended_at,
+            scheduled_at=run.scheduled_at, duration_ms=run.duration_ms, is_open=run.is_open,
+            app_version=run.app_version, os_version=run.os_version,
+            robot_version=run.robot_version, robot_host=run.robot_host,
+            platform=run.platform, error=run.error, journey_hash=digest, load_ms=load_ms,
+            transactions=tuple(transactions.get(run.id, ())),
+        )
+        for run, key, device, digest, load_ms in rows
+    ]

@@ -1,0 +1,263 @@
+"""Writing runs: open a run, record its result (idempotent by run_id), close aborted runs.
+
+Each function takes a Session inside the caller's transaction (storage.store owns them).
+A race on a new journey or device name between two robots surfaces as an IntegrityError;
+the store retries the whole transaction once, when the rows exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from robots.result import RunResult
+from storage.errors import StorageError
+from storage.models import (
+    ArtifactRow,
+    DeviceRow,
+    JourneyRow,
+    JourneyVersionRow,
+    MeasurementRow,
+    RunRow,
+    StepRow,
+    TransactionRow,
+)
+from storage.records import Recorded
+from storage.serialize import JourneyInfo
+
+NAVIGATION_PREFIX = "nav."  # web Navigation Timing, e.g. nav.domContentLoaded, nav.load
+ABORTED_ERROR = "run never finished: the robot stopped or was killed mid-run"
+
+
+def journey_row(session: Session, info: JourneyInfo, now: datetime) -> JourneyRow:
+    row = session.scalars(select(JourneyRow).where(JourneyRow.key == info.key)).one_or_none()
+    if row is None:
+        row = JourneyRow(key=info.key, name=info.name, platform=info.platform, created_at=now)
+        session.add(row)
+        session.flush()
+    else:
+        if info.name and row.name != info.name:
+            row.name = info.name
+        if info.platform and row.platform != info.platform:
+            row.platform = info.platform
+    return row
+
+
+def version_row(
+    session: Session, journey: JourneyRow, digest: str | None, now: datetime
+) -> JourneyVersionRow | None:
+    if not digest:
+        return None
+    row = session.scalars(
+        select(JourneyVersionRow).where(
+            JourneyVersionRow.journey_id == journey.id, JourneyVersionRow.hash == digest
+        )
+    ).one_or_none()
+    if row is None:
+        row = JourneyVersionRow(journey_id=journey.id, hash=digest, first_seen_at=now)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def device_row(
+    session: Session,
+    name: str,
+    now: datetime,
+    *,
+    platform: str | None = None,
+    model: str | None = None,
+    os_version: str | None = None,
+) -> DeviceRow | None:
+    if not name:
+        return None  # e.g. `error` (no device): the run stands without one
+    row = session.scalars(select(DeviceRow).where(DeviceRow.name == name)).one_or_none()
+    if row is None:
+        row = DeviceRow(name=name, first_seen_at=now, last_seen_at=now, platform=platform,
+                        model=model, os_version=os_version)
+        session.add(row)
+        session.flush()
+        return row
+    # assign only on change: an unchanged row costs no UPDATE
+    if now > row.last_seen_at:
+        row.last_seen_at = now
+    for field, value in (("platform", platform), ("model", model), ("os_version", os_version)):
+        if value and getattr(row, field) != value:
+            setattr(row, field, value)
+    return row
+
+
+def round_of(session: Session, run_id: str, confirms: str | None) -> str:
+    """The run_id of the first attempt of the round this run belongs to."""
+    if not confirms:
+        return run_id
+    root = session.scalars(select(RunRow.round_id).where(RunRow.run_id == confirms)).first()
+    return root or confirms
+
+
+def start_run(
+    session: Session,
+    *,
+    run_id: str,
+    journey: JourneyInfo,
+    device: str,
+    scheduled_at: datetime | None,
+    attempt: int,
+    confirms: str | None,
+    host: str,
+    now: datetime,
+) -> bool:
+    """Insert an open run; False when this run_id was already there (nothing changed)."""
+    if session.scalars(select(RunRow.id).where(RunRow.run_id == run_id)).first() is not None:
+        return False
+    j = journey_row(session, journey, now)
+    d = device_row(session, device, now, platform=journey.platform)
+    session.add(
+        RunRow(
+            run_id=run_id,
+            round_id=round_of(session, run_id, confirms),
+            journey_id=j.id,
+            journey_version_id=_id(version_row(session, j, journey.definition_hash, now)),
+            device_id=_id(d),
+            scheduled_at=scheduled_at,
+            started_at=now,
+            is_open=True,
+            attempt=attempt,
+            confirms=confirms,
+            platform=journey.platform,
+            robot_host=host,
+        )
+    )
+    session.flush()
+    return True
+
+
+def record_run(
+    session: Session, result: RunResult, journey: JourneyInfo, now: datetime
+) -> Recorded:
+    _check_times(result)
+    existing = session.scalars(select(RunRow).where(RunRow.run_id == result.run_id)).one_or_none()
+    if existing is not None and not _replaceable(existing):
+        return Recorded.DUPLICATE
+    j = journey_row(session, journey, now)
+    version = version_row(session, j, result.journey_hash or journey.definition_hash, now)
+    d = device_row(  # seen when the run started, not when it was recorded (spool replays)
+        session, result.device, result.started_at, platform=result.platform or journey.platform,
+        model=result.device_model, os_version=result.os_version,
+    )
+    run = existing or RunRow(run_id=result.run_id)
+    run.round_id = round_of(session, result.run_id, result.confirms)
+    run.journey_id = j.id
+    run.journey_version_id = _id(version)
+    run.device_id = _id(d)
+    run.scheduled_at = result.scheduled_at if existing is None else (
+        existing.scheduled_at or result.scheduled_at
+    )
+    run.started_at = result.started_at
+    run.ended_at = result.ended_at
+    run.duration_ms = result.duration_ms
+    run.is_open = False
+    run.status = str(result.status)
+    run.category = _str(result.category)
+    run.attempt = result.attempt
+    run.confirms = result.confirms
+    run.platform = result.platform or journey.platform
+    run.robot_host = result.robot_host or None
+    run.robot_version = result.robot_version or None
+    run.app_version = result.app_version
+    run.os_version = result.os_version
+    run.device_model = result.device_model
+    run.error = result.error
+    run.recorded_at = now
+    if existing is None:
+        session.add(run)
+    session.flush()
+    if existing is not None:
+        for table in (TransactionRow, StepRow, MeasurementRow, ArtifactRow):
+            session.execute(delete(table).where(table.run_pk == run.id))
+    _add_children(session, run.id, result)
+    return Recorded.INSERTED if existing is None else Recorded.COMPLETED
+
+
+def _check_times(result: RunResult) -> None:
+    for name in ("started_at", "ended_at", "scheduled_at"):
+        value = getattr(result, name)
+        if value is not None and value.utcoffset() is None:
+            raise StorageError(
+                f"run {result.run_id}: naive datetime {name}={value.isoformat()} refused: "
+                "give a timezone-aware UTC time"
+            )
+
+
+def _replaceable(run: RunRow) -> bool:
+    """An open run, or one closed as aborted before its real result arrived (spool replay)."""
+    return run.is_open or (run.status == "error" and run.category == "aborted")
+
+
+def _add_children(session: Session, run_pk: int, result: RunResult) -> None:
+    """Children go in as Core executemany inserts: several times faster than ORM objects."""
+    transactions = [
+        {
+            "run_pk": run_pk, "position": i, "name": t.name, "action": t.action,
+            "check": t.check, "status": str(t.status), "category": _str(t.category),
+            "response_ms": t.response_ms, "resolution_ms": t.resolution_ms,
+            "started_ms": t.started_ms, "is_load": t.is_load, "error": t.error,
+        }
+        for i, t in enumerate(result.transactions)
+    ]
+    steps = [
+        {
+            "run_pk": run_pk, "position": s.index, "command": s.command,
+            "description": s.description, "status": str(s.status), "category": _str(s.category),
+            "started_ms": s.started_ms, "duration_ms": s.duration_ms, "error": s.error,
+            "optional": s.optional, "line": s.line, "file": s.file,
+        }
+        for s in result.steps
+    ]
+    measurements: dict[str, tuple[float, float | None]] = {}
+    if result.load_ms is not None:
+        measurements["load"] = (result.load_ms, result.load_resolution_ms)
+    for name, value in result.navigation_timing.items():
+        measurements[NAVIGATION_PREFIX + name] = (float(value), None)
+    artifacts = [
+        {"run_pk": run_pk, "kind": a.kind, "path": a.path, "sha256": a.sha256, "size": a.size}
+        for a in result.artifacts
+    ]
+    for table, rows in (
+        (TransactionRow, transactions),
+        (StepRow, steps),
+        (MeasurementRow, [
+            {"run_pk": run_pk, "name": name, "value_ms": value, "resolution_ms": resolution}
+            for name, (value, resolution) in measurements.items()
+        ]),
+        (ArtifactRow, artifacts),
+    ):
+        if rows:
+            session.execute(insert(table.__table__), rows)
+
+
+def close_aborted_runs(session: Session, now: datetime, host: str | None = None) -> int:
+    query = select(RunRow).where(RunRow.is_open.is_(True))
+    if host is not None:
+        query = query.where(RunRow.robot_host == host)
+    count = 0
+    for run in session.scalars(query):
+        run.is_open = False
+        run.status = "error"
+        run.category = "aborted"
+        run.ended_at = max(now, run.started_at)
+        run.duration_ms = (run.ended_at - run.started_at).total_seconds() * 1000
+        run.error = ABORTED_ERROR
+        run.recorded_at = now
+        count += 1
+    return count
+
+
+def _id(row: DeviceRow | JourneyVersionRow | None) -> int | None:
+    return None if row is None else row.id
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)
