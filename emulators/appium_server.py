@@ -46,7 +46,8 @@ class AppiumServer:
 
     `env` adds to the inherited environment (the simulated app reads `${VAR}` from it; the demo
     shop's credentials default to DEMO_ENV). `drivers` limits which installed drivers load
-    (faster start); None loads them all (e.g. uiautomator2 for a real phone).
+    (faster start); None loads them all (e.g. uiautomator2 for a real phone). `log_level` is
+    `warn` by default because at `info` Appium logs every request body, typed secrets included.
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class AppiumServer:
         drivers: Iterable[str] | None = None,
         startup_timeout: float = 60.0,
         extra_args: Iterable[str] = (),
+        log_level: str = "warn",
     ) -> None:
         self.root = root or project_root()
         self.host = "127.0.0.1"
@@ -69,6 +71,7 @@ class AppiumServer:
         self.drivers = list(drivers) if drivers is not None else None
         self.startup_timeout = startup_timeout
         self.extra_args = list(extra_args)
+        self.log_level = log_level
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -96,7 +99,8 @@ class AppiumServer:
         for attempt in range(3):  # another process may grab the free port before Appium binds it
             self.port = free_port(self.host)
             args = [str(binary), "server", "--address", self.host, "--port", str(self.port),
-                    "--log-no-colors", "--log-timestamp", *self.extra_args]
+                    "--log-no-colors", "--log-timestamp", "--log-level", self.log_level,
+                    *self.extra_args]
             if self.drivers is not None:
                 args += ["--use-drivers", ",".join(self.drivers)]
             with open(self.log_path, "ab") as log:

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.appium
 
 def test_start_stop_and_crash_detection(tmp_path):
     log = tmp_path / "appium.log"
-    server = AppiumServer(log_path=log, sim_state=tmp_path / "sim", drivers=["ronde-sim"])
+    server = AppiumServer(log_path=log, sim_state=tmp_path / "sim", drivers=["ronde-sim"],
+                          log_level="info")  # the log-streaming check needs info lines
     with server:
         status = httpx.get(f"{server.url}/status", timeout=5).json()
         assert status["value"]["ready"] is True
