@@ -1,4 +1,10 @@
 """Shared test set-up. Fixtures that start real services live in tests/fixtures/, one module each."""
 
 pytest_plugins: list[str] = [
+    "tests.fixtures.alertmanager",
+    "tests.fixtures.appium",
+    "tests.fixtures.chromium",
+    "tests.fixtures.smtp",
+    "tests.fixtures.postgres",
+    "tests.fixtures.readside",
 ]

@@ -1,0 +1,107 @@
+"""`ronde start [PATH] [--config F] [--once]`: the robot's rounds, around the clock."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+DEFAULT_CONFIG = Path("ronde.yaml")
+
+
+def load_settings_config(config_path: Path | None) -> Any:
+    """ronde.yaml as given, else ./ronde.yaml when present, else the built-in defaults;
+    a bad file exits with its file:line:column problems."""
+    from ronde.config import ConfigError, load_config
+
+    path = config_path or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    try:
+        return load_config(path, required=config_path is not None)
+    except ConfigError as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"[bold red]ronde.yaml is not valid:[/bold red]\n{exc}")
+        sys.exit(2)
+
+
+def parse_every(text: str | None) -> int | None:
+    if text is None:
+        return None
+    from journeys.durations import parse_duration
+
+    try:
+        ms = parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if ms < 500:
+        raise click.BadParameter("expected at least 500ms")
+    return ms
+
+
+@click.command(name="start")
+@click.argument("path", required=False, default="journeys", type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="ronde.yaml (default: ./ronde.yaml, or the built-in defaults).")
+@click.option("--once", is_flag=True,
+              help="Run each journey once (confirmations included) and exit: 1 if any failed.")
+@click.option("--minutes", type=float, default=None,
+              help="Stop by itself after this many minutes (CI, trials on a laptop).")
+@click.option("--every", "every", default=None, metavar="DURATION",
+              help="Override every journey's `every` (not `cron`), e.g. 10s for a demo.")
+@click.option("--grace", type=float, default=30.0, show_default=True,
+              help="Seconds running journeys get to finish on SIGTERM before being aborted.")
+@click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False),
+              default=Path("ronde.log"), show_default=True, help="JSON-lines log file.")
+@click.option("--no-live", is_flag=True, help="Plain log lines instead of the live table.")
+@click.option("--heartbeat", type=float, default=5.0, show_default=True, hidden=True)
+@click.option("--reload", "reload_s", type=float, default=2.0, show_default=True, hidden=True)
+@click.option("--quarantine-backoff", type=float, default=30.0, show_default=True,
+              hidden=True)
+@click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
+def command(path: Path, config_path: Path | None, once: bool, minutes: float | None,
+            every: str | None, grace: float, log_file: Path, no_live: bool, heartbeat: float,
+            reload_s: float, quarantine_backoff: float, verbose: bool) -> None:
+    """Run every journey in PATH (default: journeys/) on its schedule, on the device pool."""
+    code = start(
+        [path], load_settings_config(config_path), once=once, minutes=minutes,
+        every_ms=parse_every(every), grace_s=grace, log_file=log_file, live=not no_live,
+        heartbeat_s=heartbeat, reload_s=reload_s, quarantine_backoff_s=quarantine_backoff,
+        verbose=verbose,
+    )
+    sys.exit(code)
+
+
+def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float | None = None,
+          every_ms: int | None = None, grace_s: float = 30.0,
+          log_file: Path | None = Path("ronde.log"), live: bool = True,
+          heartbeat_s: float = 5.0, reload_s: float = 2.0, quarantine_backoff_s: float = 30.0,
+          verbose: bool = False, appium_env: dict[str, str] | None = None) -> int:
+    """Shared by `ronde start` and `ronde demo`; returns the exit code."""
+    from tzlocal import get_localzone
+
+    from scheduler.daemon import Options
+    from scheduler.service import Settings, hard_exit_if_stuck, serve
+
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise click.ClickException(f"no such file or folder: {missing[0]} (expected journeys)")
+    options = Options(every_override_ms=every_ms, grace_s=grace_s, heartbeat_s=heartbeat_s,
+                      reload_s=reload_s, tz=get_localzone())
+    settings = Settings(paths=paths, config=config, once=once, minutes=minutes,
+                        log_file=log_file, live=live, verbose=verbose, options=options,
+                        quarantine_backoff_s=quarantine_backoff_s,
+                        appium_env=appium_env or {})
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        code = serve(settings, console)
+    except Exception as exc:
+        from emulators.exceptions import AppiumServerError
+        from storage import StorageError
+
+        if isinstance(exc, StorageError | AppiumServerError):
+            raise click.ClickException(str(exc)) from exc
+        raise
+    hard_exit_if_stuck(code)
+    return code

@@ -1,0 +1,368 @@
+"""The alert engine: after every run and on a timer, rules -> incidents -> diagnosis -> notices.
+
+The scheduler calls `after_run(result)` once a result is stored, and `tick()` every ~30 s
+(re-notify, Alertmanager refresh, rules whose window slides with time). Evaluation is
+serialized by a lock; delivery happens in the notifier's worker thread, never here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from journeys.model import Journey
+from robots.result import RunResult
+from scheduler.alerts import rules
+from scheduler.alerts.diagnosis import diagnose
+from scheduler.alerts.errors import IncidentNotFound
+from scheduler.alerts.incidents import Event, Transition, acknowledge, advance
+from scheduler.alerts.model import (
+    Decision,
+    Incident,
+    Kind,
+    RunFacts,
+    facts_from_result,
+    facts_from_row,
+)
+from scheduler.alerts.settings import AlertSettings, Policy, effective_policy
+from scheduler.alerts.store import IncidentRepository
+from scheduler.maintenance import active_windows
+from scheduler.notify.message import Notice
+from scheduler.notify.notifier import Notifier
+from scheduler.notify.worker import Job
+from storage.errors import DuplicateIncident
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertEngine:
+    def __init__(
+        self,
+        store: Any,
+        config: Any,
+        journeys: Iterable[Journey] | Mapping[str, Journey] = (),
+        *,
+        clock: Clock = utc_now,
+        notifier: Notifier | None = None,
+        settings: AlertSettings | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.settings = settings or AlertSettings()
+        language = getattr(config, "alert_language", None)  # e.g. "fr" or "en,fr"
+        if settings is None and language:
+            self.settings = replace(self.settings, lang=str(language))
+        self.environ = os.environ if environ is None else environ
+        self.incidents = IncidentRepository(store, self.environ)
+        self.artifacts_dir = Path(getattr(config, "artifacts_dir", None) or "artifacts")
+        self.windows = tuple(getattr(config, "maintenance", None) or ())
+        self.notifier = notifier or Notifier(
+            getattr(config, "channels", None) or {},
+            getattr(config, "alertmanager_url", None),
+            record=self._record_delivery,
+            langs=self.settings.lang,
+            resend_ms=self.settings.alertmanager_resend_ms,
+        )
+        self.journeys: dict[str, Journey] = {}
+        self.set_journeys(journeys)
+        self._lock = threading.RLock()
+        self._facts: dict[str, RunFacts] = {}  # richer facts of recent results, by run_id
+        self._am_sent: dict[int, datetime] = {}
+
+    # ---- the scheduler's entry points -----------------------------------------------------
+
+    def set_journeys(self, journeys: Iterable[Journey] | Mapping[str, Journey]) -> None:
+        """Replace the known journeys (the scheduler reloads changed files)."""
+        values = journeys.values() if isinstance(journeys, Mapping) else journeys
+        self.journeys = {j.id: j for j in values}
+
+    def after_run(self, result: RunResult) -> list[Transition]:
+        """Evaluate the rules touched by this (stored) result."""
+        facts = facts_from_result(result, self.artifacts_dir)
+        with self._lock:
+            self._facts[facts.run_id] = facts
+            now = self.clock()
+            keys = set(rules.robot_keys(facts))
+            return self._evaluate(now, journeys=[result.journey], robot_keys=keys)
+
+    def tick(self) -> list[Transition]:
+        """Every journey and device: windows slide, reminders fall due, Alertmanager refresh."""
+        with self._lock:
+            now = self.clock()
+            done = self._evaluate(now, journeys=list(self.journeys), robot_keys=None)
+            self._refresh_alertmanager(now)
+            self._forget(now)
+            return done
+
+    def acknowledge(self, incident_id: int, by: str | None = None) -> Incident:
+        with self._lock:
+            current = self.incidents.get(incident_id)
+            if current is None:
+                raise IncidentNotFound(incident_id)
+            step = acknowledge(current, self.clock(), by)
+            return self.incidents.save(step.incident) if step.changed else current  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.notifier.close()
+
+    # ---- evaluation -----------------------------------------------------------------------
+
+    def _policy(self, journey_id: str) -> Policy:
+        journey = self.journeys.get(journey_id)
+        if journey is None:
+            return Policy(self.settings.default_consecutive_failures, None, 3_600_000, None, 1, ())
+        return effective_policy(journey.monitor, self.settings)
+
+    def _recent(self) -> timedelta:
+        """History every evaluation reads: all journeys (diagnosis, robot rule)."""
+        return timedelta(milliseconds=max(self.settings.diagnosis_lookback_ms * 2, 3_600_000))
+
+    def _lookback(self, journey_id: str) -> timedelta:
+        """History one journey's rules need: its window, or enough checks for its streaks."""
+        journey = self.journeys.get(journey_id)
+        if journey is None:
+            return self._recent()
+        policy = self._policy(journey_id)
+        every = journey.monitor.every_ms or 86_400_000  # cron journeys: assume daily
+        streak = (policy.consecutive_failures or 1) + self.settings.resolve_after_passes + 3
+        need = max(policy.window_ms, every * streak, policy.slow_for_ms or 0)
+        return max(self._recent(), timedelta(milliseconds=min(need, 14 * 86_400_000)))
+
+    def _history(self, now: datetime, journey_ids: Iterable[str]) -> list[RunFacts]:
+        recent = now - self._recent()
+        records = list(self.store.runs(since=recent))
+        for jid in journey_ids:
+            since = now - self._lookback(jid)
+            if since < recent:  # a slow schedule: this journey's older runs too
+                records += self.store.runs(jid, since, recent)
+        history = []
+        for record in records:
+            if record.status is None:
+                continue
+            facts = facts_from_row(record)
+            richer = self._facts.get(facts.run_id)
+            history.append(_merge(facts, richer) if richer else facts)
+        return history
+
+    def _in_maintenance(self, run: RunFacts) -> bool:
+        if not self.windows:
+            return False
+        journey = self.journeys.get(run.journey, run.journey)
+        return bool(active_windows(self.windows, journey, run.device or None, run.started_at))
+
+    def _silenced(self, decision: Decision, now: datetime) -> bool:
+        if not self.windows:
+            return False
+        journey = self.journeys.get(decision.journey, decision.journey)
+        device = decision.device if decision.device and "," not in decision.device else None
+        return bool(active_windows(self.windows, journey, device, now))
+
+    def _evaluate(
+        self, now: datetime, *, journeys: list[str], robot_keys: set[str] | None
+    ) -> list[Transition]:
+        history = self._history(now, journeys)
+        counted = [r for r in history if not self._in_maintenance(r)]
+        decisions: list[Decision] = []
+        for jid in journeys:
+            decisions += rules.evaluate_journey(
+                jid, counted, self._policy(jid), now, grace_ms=self.settings.confirm_grace_ms
+            )
+        for decision in rules.evaluate_robot(counted, now, errors=self.settings.robot_errors):
+            if robot_keys is None or decision.key in robot_keys:
+                decisions.append(decision)
+        out = []
+        for decision in decisions:
+            step = self._apply(decision, now, history)
+            if step.changed or step.event:
+                out.append(step)
+        return out
+
+    def _apply(self, decision: Decision, now: datetime, history: list[RunFacts]) -> Transition:
+        current = self.incidents.latest(decision.key)
+        step = advance(current, decision, now, self.settings,
+                       silenced=self._silenced(decision, now))
+        if step.incident is None:
+            return step
+        incident = step.incident
+        if decision.holds:  # the diagnosis follows the evidence while the cause holds
+            diagnosis = diagnose(decision, history, now,
+                                 lookback_ms=self.settings.diagnosis_lookback_ms)
+            if diagnosis != incident.diagnosis:
+                incident = incident.with_(diagnosis=diagnosis)
+        if step.event in (Event.FIRING, Event.RENOTIFY, Event.RESOLVED):
+            incident = incident.with_(
+                last_notified_at=now, notifications=incident.notifications + 1
+            )
+        changed = incident != current or step.changed
+        if changed:
+            try:
+                incident = self.incidents.save(incident, journey_secrets=self._secrets(incident))
+            except DuplicateIncident:  # another robot on this database opened it first
+                log.info("incident %s already opened by another robot", decision.key)
+                return Transition(self.incidents.latest(decision.key), None, False)
+        step = Transition(incident, step.event, changed)
+        if step.event is not None:
+            self._notify(incident, step.event, decision, now)
+        return step
+
+    # ---- notices --------------------------------------------------------------------------
+
+    def _notify(self, incident: Incident, event: Event, decision: Decision | None,
+                now: datetime) -> list[Job]:
+        try:
+            notice = self._notice(incident, event, decision, now)
+            jobs = self.notifier.notify(notice, self._channels(incident))
+        except Exception as exc:  # the incident is stored; its reminder will try again
+            log.error("could not queue the %s notice of incident %s: %s", event, incident.id,
+                      exc, extra={"event": "alerts_failed", "journey": incident.journey})
+            return []
+        if incident.id is not None and any(j.destination == "alertmanager" for j in jobs):
+            self._am_sent[incident.id] = now
+        return jobs
+
+    def _channels(self, incident: Incident) -> list[str] | None:
+        """App incidents: the journey's `notify` (all channels when empty); robot: operators."""
+        if incident.kind is Kind.ROBOT:
+            operators = getattr(self.config, "robot_channels", None)
+            return list(operators) if operators else None
+        journey = self.journeys.get(incident.journey)
+        wanted = journey.monitor.alert.notify if journey else ()
+        return list(wanted) if wanted else None
+
+    def _notice(self, incident: Incident, event: Event, decision: Decision | None,
+                now: datetime) -> Notice:
+        journey = self.journeys.get(incident.journey)
+        slow = incident.key.endswith(":slow")
+        if incident.kind is Kind.ROBOT:
+            alertname, severity = "RondeRobotError", "warning"
+        elif slow:
+            alertname, severity = "RondeJourneySlow", "warning"
+        else:
+            alertname, severity = "RondeJourneyFailing", "critical"
+        screenshot = (self.artifacts_dir / incident.screenshot).resolve() if (
+            incident.screenshot) else None
+        notice = Notice(
+            event=str(event),
+            kind=str(incident.kind),
+            journey=incident.journey,
+            journey_name=journey.name if journey else None,
+            opened_at=incident.opened_at,
+            now=now,
+            incident_id=incident.id,
+            alertname=alertname,
+            severity=severity,
+            rules=(*incident.rules, "slow") if slow else incident.rules,
+            category=str(incident.category) if incident.category else None,
+            transaction=incident.transaction,
+            device=incident.device,
+            availability=incident.availability,
+            window_ms=decision.window_ms if decision else self._policy(incident.journey).window_ms,
+            since=incident.since,
+            resolved_at=incident.resolved_at,
+            diagnosis=incident.diagnosis,
+            screenshot=screenshot if screenshot and screenshot.is_file() else None,
+            evidence_url=self._evidence_url(incident, screenshot),
+            runbook_url=self._runbook_url(incident),
+            flaps=incident.flaps,
+        )
+        return notice.masked(self._masker(incident))
+
+    def _evidence_url(self, incident: Incident, screenshot: Path | None) -> str | None:
+        base = getattr(self.config, "dashboard_url", None)
+        if base and incident.run_id:
+            return f"{str(base).rstrip('/')}/runs/{incident.run_id}"
+        if screenshot is not None:
+            return screenshot.as_uri()
+        return None
+
+    def _runbook_url(self, incident: Incident) -> str:
+        template = getattr(self.config, "runbook_url", None)
+        cause = incident.diagnosis.cause if incident.diagnosis else "unknown"
+        if template:
+            return str(template).format(journey=incident.journey, cause=cause)
+        return f"{README.as_uri()}#alerts"
+
+    def _secrets(self, incident: Incident) -> tuple[str, ...]:
+        journey = self.journeys.get(incident.journey)
+        return journey.monitor.secrets if journey else ()
+
+    def _masker(self, incident: Incident) -> Callable[[str], str]:
+        from storage.redact import Redactor
+
+        names: set[str] = set(self._secrets(incident))
+        for journey in self.journeys.values():  # a robot incident may span journeys
+            names.update(journey.monitor.secrets)
+        redactor = Redactor.for_secrets(names, self.environ)
+        journey = self.journeys.get(incident.journey)
+        masker = _journey_masker(journey, self.environ) if journey else None
+
+        def mask(text: str) -> str:
+            text = masker.mask(text) if masker is not None else text
+            return redactor.text(text) or text
+
+        return mask
+
+    def _refresh_alertmanager(self, now: datetime) -> None:
+        """Alertmanager forgets alerts not re-sent: refresh every open incident."""
+        if self.notifier.alertmanager is None:
+            return
+        every = timedelta(milliseconds=self.settings.alertmanager_resend_ms)
+        for incident in self.incidents.open():
+            if incident.id is None:
+                continue
+            last = self._am_sent.get(incident.id)
+            if last is not None and now - last < every:
+                continue
+            notice = self._notice(incident, Event.RENOTIFY, None, now)
+            self.notifier.to_alertmanager(notice, quiet=True)
+            self._am_sent[incident.id] = now
+
+    def _forget(self, now: datetime) -> None:
+        cutoff = now - self._recent()
+        self._facts = {k: v for k, v in self._facts.items() if v.started_at >= cutoff}
+
+    def _record_delivery(self, job: Job, ok: bool, error: str | None) -> None:
+        if ok and job.quiet:
+            return  # routine Alertmanager refreshes: only their failures are worth a row
+        self.incidents.record_notification(job, ok, error, self.clock())
+
+
+def _merge(stored: RunFacts, fresh: RunFacts) -> RunFacts:
+    """Storage's record, completed with what only the fresh RunResult had (evidence)."""
+    return replace(
+        stored,
+        transaction=stored.transaction or fresh.transaction,
+        step=fresh.step or stored.step,
+        screenshot=fresh.screenshot or stored.screenshot,
+        logcat_exception=fresh.logcat_exception or stored.logcat_exception,
+        is_login=stored.is_login or fresh.is_login,
+        category=stored.category or fresh.category,
+    )
+
+
+def _journey_masker(journey: Journey, environ: Mapping[str, str]) -> Any:
+    """The journey's own Masker (journeys.variables), when that module is present."""
+    try:
+        from journeys.variables import Variables
+    except ImportError:
+        return None
+    try:
+        return Variables.for_journey(journey, environ=environ).masker
+    except Exception as exc:  # a missing variable must not stop an alert
+        log.debug("no masker for %s: %s", journey.id, exc)
+        return None

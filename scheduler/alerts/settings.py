@@ -1,0 +1,53 @@
+"""Alerting knobs: the defaults for journeys without `monitor.alert`, damping and re-notify."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from journeys.model import Monitor
+
+
+@dataclass(frozen=True, slots=True)
+class AlertSettings:
+    default_consecutive_failures: int = 2  # journeys without any `monitor.alert` rule
+    default_slow_for_ms: int = 15 * 60_000  # degraded this long -> alert (when `slow` is set)
+    resolve_after_passes: int = 2  # hysteresis: good checks in a row before resolving
+    min_flip_ms: int = 5 * 60_000  # no resolve sooner than this after (re)opening
+    flap_window_ms: int = 30 * 60_000  # a re-fire this soon after resolving reopens the incident
+    renotify_ms: int = 4 * 3_600_000  # remind channels while firing and not acknowledged
+    alertmanager_resend_ms: int = 60_000  # Alertmanager wants firing alerts re-sent
+    robot_errors: int = 2  # consecutive `error` runs on a device -> robot alert (the pool
+    # quarantines a device after 2 session failures: operators hear of it at that moment)
+    confirm_grace_ms: int = 10 * 60_000  # a failure whose confirmation never came counts then
+    diagnosis_lookback_ms: int = 30 * 60_000  # history looked at around the onset
+    lang: str = "en,fr"  # languages of messages, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The rules in force for one journey: its `monitor.alert` completed by the defaults."""
+
+    consecutive_failures: int | None
+    availability_below: float | None  # percent
+    window_ms: int
+    slow_for_ms: int | None
+    retries: int
+    notify: tuple[str, ...]
+
+
+def effective_policy(monitor: Monitor, settings: AlertSettings) -> Policy:
+    alert = monitor.alert
+    consecutive = alert.consecutive_failures
+    if consecutive is None and alert.availability_below is None:
+        consecutive = settings.default_consecutive_failures
+    slow_for = alert.slow_for_ms
+    if slow_for is None and monitor.slow_ms is not None:
+        slow_for = settings.default_slow_for_ms
+    return Policy(
+        consecutive_failures=consecutive,
+        availability_below=alert.availability_below,
+        window_ms=alert.window_ms,
+        slow_for_ms=slow_for,
+        retries=monitor.retries,
+        notify=alert.notify,
+    )

@@ -1,0 +1,147 @@
+"""Structured logs: JSON lines to a file (for machines), short human lines on the console.
+
+Every record passes a masking filter first, so a secret value that slipped into a message
+or an exception text never reaches either sink.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.console import Console
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+MASK = "•••"
+
+
+class SecretMask(logging.Filter):
+    """Replaces every known secret value in a record's message, args and extra fields."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self._base = tuple(secrets)  # from the configuration: always masked
+        self._secrets: tuple[str, ...] = ()
+        self._lock = threading.Lock()
+        self.update(())
+
+    def update(self, secrets: Iterable[str]) -> None:
+        """Also mask these values (the journeys' secrets, on each reload). Never forgets one:
+        a value that was a secret stays masked. Values shorter than 3 characters are not
+        masked: they would blank out plain words."""
+        with self._lock:  # longest first, so a secret containing another is masked whole
+            values = {s for s in (*self._base, *self._secrets, *secrets) if s and len(s) >= 3}
+            self._secrets = tuple(sorted(values, key=len, reverse=True))
+
+    def mask(self, text: str) -> str:
+        with self._lock:
+            secrets = self._secrets
+        for secret in secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            if not self._secrets:
+                return True
+        record.msg = self.mask(record.getMessage())
+        record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.mask(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD and isinstance(value, str):
+                setattr(record, key, self.mask(value))
+        return True
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg, then the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                data[key] = value if isinstance(value, str | int | float | bool | None) else str(
+                    value
+                )
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            data["exception"] = record.exc_text
+        return json.dumps(data, ensure_ascii=False)
+
+
+class ConsoleLines(logging.Handler):
+    """Human lines through the shared rich console (they print above the live table)."""
+
+    STYLES: ClassVar[dict[str, str]] = {
+        "WARNING": "yellow", "ERROR": "bold red", "CRITICAL": "bold red",
+    }
+
+    def __init__(self, console: Console, level: int = logging.INFO) -> None:
+        super().__init__(level)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            when = datetime.fromtimestamp(record.created).strftime("%H:%M:%S")
+            style = self.STYLES.get(record.levelname, "")
+            text = record.getMessage()
+            if record.exc_text:
+                text += "\n" + record.exc_text
+            self.console.print(f"[dim]{when}[/dim] {_escape(text)}", style=style,
+                               highlight=False, soft_wrap=True)
+        except Exception:
+            self.handleError(record)
+
+
+def setup_logging(
+    log_file: Path | None, console: Console | None, secrets: SecretMask, *, verbose: bool = False
+) -> list[logging.Handler]:
+    """Attach the robot's handlers to the `ronde` logger; returns them for removal."""
+    root = logging.getLogger("ronde")
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+    handlers: list[logging.Handler] = []
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(JsonLines())
+        handlers.append(file_handler)
+    if console is not None:
+        handlers.append(ConsoleLines(console, logging.DEBUG if verbose else logging.INFO))
+    for handler in handlers:
+        handler.addFilter(secrets)
+        root.addHandler(handler)
+    # APScheduler's errors go to the same sinks; its warnings (misfires, overruns) are
+    # reported by the scheduler itself, in the robot's words.
+    aps = logging.getLogger("apscheduler")
+    aps.setLevel(logging.ERROR)
+    for handler in handlers:
+        aps.addHandler(handler)
+    return handlers
+
+
+def teardown_logging(handlers: list[logging.Handler]) -> None:
+    for name in ("ronde", "apscheduler"):
+        logger = logging.getLogger(name)
+        for handler in handlers:
+            logger.removeHandler(handler)
+    logging.getLogger("ronde").propagate = True  # as it was: e.g. pytest's capture
+    for handler in handlers:
+        handler.close()
+
+
+def _escape(text: str) -> str:
+    return text.replace("[", "\\[")
