@@ -55,6 +55,7 @@ class Settings:
     environ: Mapping[str, str] | None = None
     run: RunFunction | None = None  # tests inject a fake robot; default robots.runner
     appium_env: Mapping[str, str] = field(default_factory=dict)
+    dashboard: tuple[str, int] | None = None  # (host, port) to serve the dashboard beside
 
 
 def serve(settings: Settings, console: Console | None = None) -> int:
@@ -71,6 +72,7 @@ def serve(settings: Settings, console: Console | None = None) -> int:
             robot = _build(settings, store, appium, environ, mask)
             if settings.once:
                 return exit_code(robot.run_once())
+            _dashboard(settings, stack, console)
             return _around_the_clock(robot, settings, console)
     finally:
         teardown_logging(handlers)
@@ -187,6 +189,25 @@ def _appium(settings: Settings, stack: ExitStack, environ: Mapping[str, str]) ->
     stack.callback(server.stop)
     log.info("Appium ready at %s", server.url, extra={"event": "appium_ready"})
     return server
+
+
+def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
+    """The read-only dashboard beside the robot; a port already taken costs a warning only."""
+    if settings.dashboard is None:
+        return
+    from ronde.dashboard import serve_in_thread
+    from ronde.dashboard.exceptions import DashboardError
+
+    host, port = settings.dashboard
+    try:
+        handle = serve_in_thread(settings.config.storage_url, settings.config.artifacts_dir,
+                                 host, port)
+    except DashboardError as exc:
+        log.warning("dashboard not started: %s", exc, extra={"event": "dashboard_failed"})
+        return
+    stack.callback(handle.stop)
+    log.info("dashboard at %s", handle.url, extra={"event": "dashboard_ready"})
+    console.print(f"[bold]Dashboard:[/bold] {handle.url}  (metrics: {handle.url}/metrics)")
 
 
 def _alerts(store: Any, config: Any) -> Any:

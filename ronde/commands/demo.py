@@ -66,9 +66,11 @@ def _web_shop(stack: ExitStack) -> str | None:
 @click.option("--every", default="30s", show_default=True, metavar="DURATION",
               help="Round interval for the examples' `every` journeys.")
 @click.option("--no-live", is_flag=True, help="Plain log lines instead of the live table.")
-def command(minutes: float | None, once: bool, every: str, no_live: bool) -> None:
+@click.option("--dashboard", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT",
+              help="Where to serve the dashboard (`off` to not).")
+def command(minutes: float | None, once: bool, every: str, no_live: bool, dashboard: str) -> None:
     """Run Ronde on the demo shop: simulated phones, web shop, SQLite, live console."""
-    from ronde.commands.start import parse_every, start
+    from ronde.commands.start import parse_dashboard, parse_every, start
 
     os.environ.setdefault("SHOP_USER", DEMO_USER)
     os.environ.setdefault("SHOP_PASSWORD", DEMO_PASSWORD)
@@ -93,7 +95,7 @@ def command(minutes: float | None, once: bool, every: str, no_live: bool) -> Non
             title="ronde demo"))
         code = start(
             [_examples()], config, once=once, minutes=minutes, every_ms=parse_every(every),
-            live=not no_live,
+            live=not no_live, dashboard=parse_dashboard(dashboard),
             appium_env={"SHOP_USER": os.environ["SHOP_USER"],
                         "SHOP_PASSWORD": os.environ["SHOP_PASSWORD"]},
         )

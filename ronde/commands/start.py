@@ -26,6 +26,16 @@ def load_settings_config(config_path: Path | None) -> Any:
         sys.exit(2)
 
 
+def parse_dashboard(text: str) -> tuple[str, int] | None:
+    """`HOST:PORT`, `PORT`, or `off`."""
+    if text.lower() in ("off", "no", "none"):
+        return None
+    host, _, port = text.rpartition(":")
+    if not port.isdigit() or not 0 <= int(port) < 65536:
+        raise click.BadParameter(f"expected HOST:PORT, PORT or off, got {text!r}")
+    return host or "127.0.0.1", int(port)
+
+
 def parse_every(text: str | None) -> int | None:
     if text is None:
         return None
@@ -55,20 +65,23 @@ def parse_every(text: str | None) -> int | None:
 @click.option("--log-file", type=click.Path(path_type=Path, dir_okay=False),
               default=Path("ronde.log"), show_default=True, help="JSON-lines log file.")
 @click.option("--no-live", is_flag=True, help="Plain log lines instead of the live table.")
+@click.option("--dashboard", default="127.0.0.1:8080", show_default=True, metavar="HOST:PORT",
+              help="Serve the dashboard and /metrics beside the robot (`off` to not).")
 @click.option("--heartbeat", type=float, default=5.0, show_default=True, hidden=True)
 @click.option("--reload", "reload_s", type=float, default=2.0, show_default=True, hidden=True)
 @click.option("--quarantine-backoff", type=float, default=30.0, show_default=True,
               hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
 def command(path: Path, config_path: Path | None, once: bool, minutes: float | None,
-            every: str | None, grace: float, log_file: Path, no_live: bool, heartbeat: float,
+            every: str | None, grace: float, log_file: Path, no_live: bool, dashboard: str,
+            heartbeat: float,
             reload_s: float, quarantine_backoff: float, verbose: bool) -> None:
     """Run every journey in PATH (default: journeys/) on its schedule, on the device pool."""
     code = start(
         [path], load_settings_config(config_path), once=once, minutes=minutes,
         every_ms=parse_every(every), grace_s=grace, log_file=log_file, live=not no_live,
         heartbeat_s=heartbeat, reload_s=reload_s, quarantine_backoff_s=quarantine_backoff,
-        verbose=verbose,
+        verbose=verbose, dashboard=parse_dashboard(dashboard),
     )
     sys.exit(code)
 
@@ -77,7 +90,8 @@ def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float 
           every_ms: int | None = None, grace_s: float = 30.0,
           log_file: Path | None = Path("ronde.log"), live: bool = True,
           heartbeat_s: float = 5.0, reload_s: float = 2.0, quarantine_backoff_s: float = 30.0,
-          verbose: bool = False, appium_env: dict[str, str] | None = None) -> int:
+          verbose: bool = False, appium_env: dict[str, str] | None = None,
+          dashboard: tuple[str, int] | None = None) -> int:
     """Shared by `ronde start` and `ronde demo`; returns the exit code."""
     from tzlocal import get_localzone
 
@@ -92,7 +106,7 @@ def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float 
     settings = Settings(paths=paths, config=config, once=once, minutes=minutes,
                         log_file=log_file, live=live, verbose=verbose, options=options,
                         quarantine_backoff_s=quarantine_backoff_s,
-                        appium_env=appium_env or {})
+                        appium_env=appium_env or {}, dashboard=dashboard)
     console = Console(highlight=False, soft_wrap=True)
     try:
         code = serve(settings, console)

@@ -13,11 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from emulators import faults
 from scheduler.triggers import JourneyTrigger
 from storage import Store
+from tests.fixtures.alertmanager import free_port
 from tests.scheduler.journeys_for_tests import robot_environ, write_config, write_journeys
 
 pytestmark = pytest.mark.appium
@@ -25,11 +27,13 @@ pytestmark = pytest.mark.appium
 EVERY_S = 4
 
 
-def start_robot(folder: Path, config: Path, log: Path) -> subprocess.Popen[bytes]:
+def start_robot(folder: Path, config: Path, log: Path,
+                dashboard: str = "off") -> subprocess.Popen[bytes]:
     ronde = Path(sys.executable).parent / "ronde"
     return subprocess.Popen(
         [str(ronde), "start", str(folder), "--config", str(config), "--every", f"{EVERY_S}s",
-         "--no-live", "--log-file", str(log), "--heartbeat", "1", "--grace", "20"],
+         "--no-live", "--log-file", str(log), "--heartbeat", "1", "--grace", "20",
+         "--dashboard", dashboard],
         env=robot_environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
 
@@ -70,10 +74,16 @@ def test_sigkill_mid_run_then_restart(appium_server: Any, tmp_path: Path) -> Non
     assert [r.run_id for r in store.runs(include_open=True) if r.is_open] == [open_run.run_id]
     time.sleep(EVERY_S * 2.5)  # the robot stays down for two slots or more
     restarted_at = datetime.now(UTC)
-    second = start_robot(folder, config, tmp_path / "second.log")
+    port = free_port()
+    second = start_robot(folder, config, tmp_path / "second.log", f"127.0.0.1:{port}")
     try:
         wait_for(lambda: [r for r in store.runs() if r.started_at > restarted_at
                           and r.status == "passed"], 60, "a passed run after the restart")
+        # the dashboard and /metrics are served beside the robot
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+        assert page.status_code == 200 and "home" in page.text
+        metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        assert 'ronde_runs_total{' in metrics and 'journey="home"' in metrics
         time.sleep(EVERY_S * 2)
         second.send_signal(signal.SIGTERM)
         assert second.wait(40) == 0
