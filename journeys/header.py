@@ -100,11 +100,7 @@ def build_monitor(reader: Reader, header: Header, stem: str,
         ok = _check_channels(reader, mon.get("alert") or {}, config) and ok
     if not ok:
         return BAD
-    alert = mon.get("alert") or {}
-    policy = m.AlertPolicy(
-        **{k.field: alert[k.field] for k in ALERT_KEYS if k.field in alert},
-        pos=reader.src.pos(mon.get("@alert")) if "@alert" in mon else m.NOWHERE,
-    )
+    policy = alert_policy(reader, mon.get("alert") or {}, mon.get("@alert"))
     fields = {k.field: mon[k.field] for k in MONITOR_KEYS
               if k.field in mon and k.field not in ("id", "platform", "alert")}
     if "cron" in fields:
@@ -116,6 +112,19 @@ def build_monitor(reader: Reader, header: Header, stem: str,
         pos=reader.src.pos(data["@monitor"]) if "@monitor" in data else m.NOWHERE,
         **fields,
     )
+
+
+def read_alert_policy(reader: Reader, node: Node, where: str) -> m.AlertPolicy | Any:
+    """An `alert:` mapping (a journey's `monitor.alert`, ronde.yaml's `alerts.defaults`)."""
+    data = reader.section(node, ALERT_KEYS, where)
+    return BAD if data is BAD else alert_policy(reader, data, node)
+
+
+def alert_policy(reader: Reader, data: dict[str, Any], node: Node | None) -> m.AlertPolicy:
+    """The policy of a read `alert:` section, remembering which keys it set."""
+    values = {k.field: data[k.field] for k in ALERT_KEYS if k.field in data}
+    return m.AlertPolicy(**values, pos=reader.src.pos(node) if node is not None else m.NOWHERE,
+                         given=frozenset(values))
 
 
 def _platform(reader: Reader, header: Header) -> m.Platform | Any:
@@ -193,4 +202,12 @@ def _check_channels(reader: Reader, alert: dict[str, Any], config: Config) -> bo
     return ok
 
 
-__all__ = ["Header", "build_monitor", "can_run", "default_id", "read_header"]
+__all__ = [
+    "Header",
+    "alert_policy",
+    "build_monitor",
+    "can_run",
+    "default_id",
+    "read_alert_policy",
+    "read_header",
+]

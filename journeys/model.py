@@ -281,6 +281,10 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 # ---- header -------------------------------------------------------------------------
 
 
+ALERT_FIELDS = ("availability_below", "window_ms", "consecutive_failures", "slow_for_ms",
+                "notify")
+
+
 @dataclass(frozen=True, slots=True)
 class AlertPolicy:
     availability_below: float | None = None  # percent, 0-100
@@ -289,6 +293,25 @@ class AlertPolicy:
     slow_for_ms: int | None = None  # degraded for this long -> alert
     notify: tuple[str, ...] = ()
     pos: Position = field(default=NOWHERE, compare=False)
+    # the fields the file set (defaults in ronde.yaml fill the others); None: not known,
+    # every field that differs from its default counts as set
+    given: frozenset[str] | None = field(default=None, compare=False)
+
+    def explicit(self) -> frozenset[str]:
+        """The fields this policy sets, so defaults can fill the rest key by key."""
+        if self.given is not None:
+            return self.given
+        plain = AlertPolicy()
+        return frozenset(f for f in ALERT_FIELDS if getattr(self, f) != getattr(plain, f))
+
+    def over(self, defaults: AlertPolicy | None) -> AlertPolicy:
+        """This policy's set fields over `defaults` (ronde.yaml's `alerts.defaults`)."""
+        if defaults is None:
+            return self
+        mine, theirs = self.explicit(), defaults.explicit()
+        values = {f: getattr(self, f) if f in mine or f not in theirs else getattr(defaults, f)
+                  for f in ALERT_FIELDS}
+        return AlertPolicy(**values, pos=self.pos, given=mine | theirs)
 
 
 @dataclass(frozen=True, slots=True)

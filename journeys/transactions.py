@@ -6,6 +6,7 @@ so they always agree on what a transaction is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -15,13 +16,18 @@ from journeys.model import (
     AssertNotVisible,
     Command,
     ExtendedWaitUntil,
+    InputText,
     LaunchApp,
     OpenLink,
+    PressKey,
     Repeat,
     RunFlow,
     ScrollUntilVisible,
     Selector,
+    Swipe,
 )
+
+_ONLY_VARIABLES = re.compile(r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\})+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +48,33 @@ def _target(cmd: Command) -> str:
     if isinstance(cmd, LaunchApp):
         return cmd.app_id or ""
     if isinstance(cmd, OpenLink):
-        return cmd.link
+        return _public_link(cmd.link)
+    if isinstance(cmd, PressKey):
+        return cmd.key
+    if isinstance(cmd, InputText):
+        # the typed text may be a secret: only `${NAME}` references (names, never values)
+        return cmd.text if _ONLY_VARIABLES.match(cmd.text) else ""
+    if isinstance(cmd, Swipe):
+        if cmd.direction is not None:
+            return str(cmd.direction)
+        if cmd.start is not None and cmd.end is not None:
+            return f"{_point(cmd.start)} to {_point(cmd.end)}"
     return ""
+
+
+def _point(point: tuple[float, float]) -> str:
+    return ",".join(f"{v:g}%" for v in point)
+
+
+def _public_link(link: str) -> str:
+    """The link without credentials, query or fragment (tokens live there)."""
+    if "://" not in link:
+        return link.split("?", 1)[0].split("#", 1)[0]
+    scheme, rest = link.split("://", 1)
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+    authority, slash, path = rest.partition("/")
+    authority = authority.rsplit("@", 1)[-1]
+    return f"{scheme}://{authority}{slash}{path}"
 
 def default_name(action: Command, check: Command) -> str:
     """`tapOn "Valider" -> welcome_banner`: readable and stable while the file is unchanged."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from journeys.cron import check_cron
 from journeys.durations import parse_duration
 from journeys.errors import Problem, ProblemsError
-from journeys.model import Position
+from journeys.header import alert_policy
+from journeys.model import AlertPolicy, Position
+from journeys.reader import BAD
+from journeys.reader import Reader as JourneyReader
+from journeys.spec import ALERT_KEYS
 from journeys.yamlnodes import (
     MappingNode,
     Node,
@@ -44,6 +49,9 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _HTTP = re.compile(r"^https?://\S+$")
+LANGUAGES = ("en", "fr")
+RUNBOOK_FIELDS = ("journey", "category", "cause")
+MIN_REMIND_MS = 60_000
 
 
 class ConfigError(ProblemsError):
@@ -97,6 +105,31 @@ class MaintenanceWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertSettings:
+    """`alerts:` in ronde.yaml: what every journey's alerting starts from.
+
+    None means "not set": the engine's built-in value applies (remind every 4h, English and
+    French, every channel for robot incidents, the README's Alerts section as runbook).
+    """
+
+    defaults: AlertPolicy | None = None  # `monitor.alert` keys a journey does not set
+    robot_channels: tuple[str, ...] | None = None  # robot/device incidents (None: all)
+    remind_every_ms: int | None = None  # re-notify while firing and not acknowledged
+    language: str | None = None  # "en", "fr" or "en,fr" (the order of the texts)
+    runbook_url: str | None = None  # template with {journey}, {category} (and {cause})
+
+    def runbook(self, journey: str, category: str | None, cause: str | None) -> str | None:
+        """The runbook link of one incident (None when no template is set)."""
+        if self.runbook_url is None:
+            return None
+        from urllib.parse import quote
+
+        return self.runbook_url.format(journey=quote(journey, safe=""),
+                                       category=quote(category or "unknown", safe=""),
+                                       cause=quote(cause or "unknown", safe=""))
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The robot's configuration (`ronde.yaml`), every value checked and resolved."""
 
@@ -108,6 +141,11 @@ class Config:
     alertmanager_url: str | None = None
     maintenance: tuple[MaintenanceWindow, ...] = ()
     env_names: tuple[str, ...] = ()  # environment variables the file used (may be secrets)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    dashboard_url: str | None = None  # evidence links in notices: <dashboard_url>/runs/<id>
+    # `file:line:column: message` for what loads but will not work (e.g. a channel whose
+    # tokens Apprise refuses): the robot still runs and says so; `validate --config` shows it.
+    warnings: tuple[str, ...] = ()
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -163,9 +201,14 @@ class _Reader:
         self.base = base
         self.environ = environ
         self.env_names: list[str] = []
+        self.channel_names: set[str] = set()  # declared, even when the URL is refused
+        self.warnings: list[str] = []
 
     def error(self, node: Node | None, message: str) -> None:
         self.src.error(node, message)
+
+    def warn(self, node: Node, message: str) -> None:
+        self.warnings.append(f"{self.src.pos(node)}: {message}")
 
     def config(self, text: str, file: Path) -> Config | None:
         docs = self.src.compose(text)
@@ -183,7 +226,8 @@ class _Reader:
         values: dict[str, Any] = {}
         readers = {"storage": self.storage, "artifacts": self.artifacts,
                    "devices": self.devices, "channels": self.channels,
-                   "alertmanager": self.alertmanager, "maintenance": self.maintenance}
+                   "alertmanager": self.alertmanager, "maintenance": self.maintenance,
+                   "alerts": self.alerts, "dashboard_url": self.dashboard_url}
         for key, key_node, value in pairs(self.src, docs[0], "ronde.yaml"):
             if key not in readers:
                 hint = did_you_mean(key, readers) or f" (expected {expected_one_of(readers)})"
@@ -193,6 +237,8 @@ class _Reader:
         devices = values.get("devices", default_devices())
         maintenance = values.get("maintenance", ())
         self.check_maintenance_devices(maintenance, devices)
+        alerts, channel_refs = values.get("alerts") or (AlertSettings(), [])
+        self.check_channel_names(channel_refs, self.channel_names)
         if self.src.problems:
             return None
         return Config(
@@ -204,6 +250,9 @@ class _Reader:
             alertmanager_url=values.get("alertmanager"),
             maintenance=tuple(w for w, _ in maintenance),
             env_names=tuple(dict.fromkeys(self.env_names)),
+            alerts=alerts,
+            dashboard_url=values.get("dashboard_url"),
+            warnings=tuple(self.warnings),
         )
 
     # ---- values ----------------------------------------------------------------------
@@ -317,11 +366,122 @@ class _Reader:
                 self.error(key_node, f"channels: {name!r} is not a valid name (expected "
                                      "letters, digits, '.', '_' or '-')")
                 continue
-            url = self.url(value, f"channels.{name}", _URL, "an Apprise URL like "
-                                                            "slack://... or mailtos://...")
-            if url is not None:
-                out[name] = url
+            self.channel_names.add(name)
+            url = self.text(value, f"channels.{name}")
+            if url is None:
+                continue
+            problem = _channel_problem(url)  # quotes no part of the URL but its scheme
+            if problem is not None and not problem.startswith(_USABLE_BUT):
+                self.error(value, f"channels.{name}: {problem}")
+                continue
+            if problem is not None:  # a known service with placeholder or malformed tokens
+                self.warn(value, f"channels.{name}: {problem}; alerts to it will fail")
+            out[name] = url
         return out
+
+    def dashboard_url(self, node: Node) -> str | None:
+        if is_null(node):
+            return None
+        url = self.url(node, "dashboard_url", _HTTP, "the dashboard's address, like "
+                                                     "http://ronde.example.com:8080")
+        return url.rstrip("/") if url else None
+
+    def alerts(self, node: Node) -> tuple[AlertSettings, list[tuple[str, str, Node]]]:
+        """The `alerts:` section, and the channel names it uses (checked once all is read)."""
+        keys = ("defaults", "robot_channels", "remind_every", "language", "runbook_url")
+        if is_null(node):
+            return AlertSettings(), []
+        data = self.mapping(node, "alerts", keys)
+        if data is None:
+            return AlertSettings(), []
+        fields: dict[str, Any] = {}
+        refs: list[tuple[str, str, Node]] = []  # (where, channel name, its node)
+        if "defaults" in data and not is_null(data["defaults"]):
+            journeys = JourneyReader(self.src)  # the very reader of a journey's monitor.alert
+            section = journeys.section(data["defaults"], ALERT_KEYS, "alerts.defaults")
+            if section is not BAD:
+                fields["defaults"] = alert_policy(journeys, section, data["defaults"])
+                refs += [("alerts.defaults.notify", str(item.value), item)
+                         for item in _items(section.get("#notify"))]
+        if "robot_channels" in data:
+            names = self.texts(data["robot_channels"], "alerts.robot_channels")
+            if names is not None:
+                fields["robot_channels"] = tuple(dict.fromkeys(names))
+                refs += [("alerts.robot_channels", name, item)
+                         for name, item in zip(names, _items(data["robot_channels"]),
+                                               strict=False)]
+        if "remind_every" in data:
+            ms = self.duration(data["remind_every"], "alerts.remind_every")
+            if ms is not None and ms < MIN_REMIND_MS:
+                self.error(data["remind_every"], "alerts.remind_every: too often (expected at "
+                                                 "least 1m)")
+            elif ms is not None:
+                fields["remind_every_ms"] = ms
+        if "language" in data:
+            fields["language"] = self.language(data["language"])
+        if "runbook_url" in data:
+            fields["runbook_url"] = self.runbook_url(data["runbook_url"])
+        return AlertSettings(**{k: v for k, v in fields.items() if v is not None}), refs
+
+    def language(self, node: Node) -> str | None:
+        where = "alerts.language"
+        if isinstance(node, ScalarNode) and not is_null(node):
+            text = self.text(node, where)
+            wanted = [] if text is None else [p.strip() for p in text.split(",")]
+        else:
+            items = self.texts(node, where)
+            wanted = list(items) if items else []
+        if not wanted:
+            self.error(node, f"{where}: expected en, fr or en,fr")
+            return None
+        out: list[str] = []
+        for lang in wanted:
+            lang_key = lang.lower()
+            if lang_key not in LANGUAGES:
+                hint = did_you_mean(lang_key, LANGUAGES) or ""
+                self.error(node, f"{where}: unknown language {lang!r}{hint} (expected en, fr "
+                                 "or en,fr)")
+                return None
+            if lang_key in out:
+                self.error(node, f"{where}: {lang_key!r} is listed twice")
+                return None
+            out.append(lang_key)
+        return ",".join(out)
+
+    def runbook_url(self, node: Node) -> str | None:
+        where = "alerts.runbook_url"
+        url = self.url(node, where, _URL, "a URL like https://wiki.example.com/runbooks/"
+                                          "{journey}#{category}")
+        if url is None:
+            return None
+        try:
+            parts = list(string.Formatter().parse(url))
+        except ValueError:
+            self.error(node, f"{where}: unbalanced braces (expected placeholders {{journey}} "
+                             "or {category}; write {{ and }} for a literal brace)")
+            return None
+        for _, name, spec, conversion in parts:
+            if name is None:
+                continue
+            if name not in RUNBOOK_FIELDS or spec or conversion:
+                shown = "{" + name + (f"!{conversion}" if conversion else "") + \
+                    (f":{spec}" if spec else "") + "}"
+                hint = did_you_mean(name, RUNBOOK_FIELDS) if name not in RUNBOOK_FIELDS else ""
+                self.error(node, f"{where}: unknown placeholder {shown!r}{hint} (expected "
+                                 "{journey}, {category} or {cause})")
+                return None
+        return url
+
+    def check_channel_names(self, refs: list[tuple[str, str, Node]],
+                            channels: Iterable[str]) -> None:
+        """Channel names used by `alerts:` must be channels of this file."""
+        channels = sorted(channels)
+        for where, name, item in refs:
+            if name in channels:
+                continue
+            known = ", ".join(channels) or "none configured"
+            hint = did_you_mean(name, channels) or f" (known channels: {known})"
+            self.error(item, f"{where}: unknown channel {name!r}{hint}")
 
     def devices(self, node: Node) -> tuple[DeviceSpec, ...]:
         if is_null(node):
@@ -373,6 +533,9 @@ class _Reader:
                 app = self.text(sim["app"], f"{where}.simulated.app")
                 if app is not None:
                     path = self.base_path(app)
+                    bundled = PROJECT_DIR / app  # the app models Ronde ships (demo shop)
+                    if not path.is_file() and not Path(app).is_absolute() and bundled.is_file():
+                        path = bundled
                     if not path.is_file():
                         self.error(sim["app"], f"{where}.simulated.app: no such file {app!r} "
                                                f"(looked for {path})")
@@ -505,7 +668,26 @@ class _Reader:
                                      f"device with {wanted!r}{hint}")
 
 
+def _items(node: Node | None) -> list[Node]:
+    if node is None or is_null(node):
+        return []
+    return list(node.value) if isinstance(node, SequenceNode) else [node]
+
+
+_USABLE_BUT = "Apprise cannot use this"  # url_problem's words for a known, malformed service
+
+
+def _channel_problem(url: str) -> str | None:
+    """Why Apprise could not deliver to `url` (None: it can); never quotes its secrets."""
+    if not _URL.match(url):
+        return "not a URL (expected an Apprise URL like slack://... or mailtos://...)"
+    from scheduler.notify.channels import url_problem
+
+    return url_problem(url)
+
+
 __all__ = [
+    "AlertSettings",
     "Config",
     "ConfigError",
     "MaintenanceWindow",

@@ -141,7 +141,8 @@ def test(ctx: click.Context, channel: str | None, to_alertmanager: bool,
         raise click.UsageError("name a CHANNEL, or give --to-alertmanager")
     config = load_settings_config(config_path or ctx.obj.get("config_path"))
     worker = DeliveryWorker(attempts=3, backoff_s=1.0)
-    notifier = Notifier(config.channels, config.alertmanager_url, worker=worker)
+    notifier = Notifier(config.channels, config.alertmanager_url, worker=worker,
+                        langs=config.alerts.language or "en,fr")
     try:
         jobs = notifier.test(channel, datetime.now(UTC), to_alertmanager=to_alertmanager)
     except NotifyError as exc:

@@ -18,12 +18,15 @@ def load_settings_config(config_path: Path | None) -> Any:
     from ronde.config import ConfigError, load_config
 
     path = config_path or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        return load_config(path, required=config_path is not None)
+        config = load_config(path, required=config_path is not None)
     except ConfigError as exc:
-        Console(stderr=True, highlight=False, soft_wrap=True).print(
-            f"[bold red]ronde.yaml is not valid:[/bold red]\n{exc}")
+        err.print(f"[bold red]ronde.yaml is not valid:[/bold red]\n{exc}")
         sys.exit(2)
+    for warning in config.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+    return config
 
 
 def parse_dashboard(text: str) -> tuple[str, int] | None:

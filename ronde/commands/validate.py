@@ -81,6 +81,8 @@ def command(paths: tuple[Path, ...], config_path: Path | None) -> None:
             for problem in exc.problems:
                 err.print(str(problem), markup=False)
             sys.exit(1)
+        for warning in config.warnings:
+            err.print(f"warning: {warning}", markup=False)
     journeys, problems = load_journeys(paths, config)
     out = Console(highlight=False, width=max(100, Console().width))
     for journey in journeys:

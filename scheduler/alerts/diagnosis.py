@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from robots.result import Category, Status
-from scheduler.alerts.model import Decision, Diagnosis, Fact, Kind, RunFacts
+from scheduler.alerts.model import Decision, Diagnosis, Fact, Kind, RunFacts, as_utc
 
 CATEGORY_FR = {
     "display": "affichage", "authentication": "authentification", "crash": "plantage",
@@ -25,7 +25,7 @@ CATEGORY_FR = {
 
 
 def _hm(at: datetime) -> str:
-    return at.strftime("%H:%M UTC")
+    return as_utc(at).strftime("%H:%M UTC")
 
 
 def _names(items: Sequence[str], limit: int = 4) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from journeys.model import Journey
 from robots.result import RunResult
@@ -27,6 +27,7 @@ from scheduler.alerts.model import (
     Incident,
     Kind,
     RunFacts,
+    as_utc,
     facts_from_result,
     facts_from_row,
 )
@@ -37,6 +38,9 @@ from scheduler.notify.message import Notice
 from scheduler.notify.notifier import Notifier
 from scheduler.notify.worker import Job
 from storage.errors import DuplicateIncident
+
+if TYPE_CHECKING:
+    from ronde.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ class AlertEngine:
     def __init__(
         self,
         store: Any,
-        config: Any,
+        config: Config,
         journeys: Iterable[Journey] | Mapping[str, Journey] = (),
         *,
         clock: Clock = utc_now,
@@ -62,18 +66,15 @@ class AlertEngine:
     ) -> None:
         self.store = store
         self.config = config
-        self.clock = clock
-        self.settings = settings or AlertSettings()
-        language = getattr(config, "alert_language", None)  # e.g. "fr" or "en,fr"
-        if settings is None and language:
-            self.settings = replace(self.settings, lang=str(language))
+        self.clock = lambda: as_utc(clock())  # rules compare with stored, aware UTC times
+        self.settings = _with_config(settings or AlertSettings(), config)
         self.environ = os.environ if environ is None else environ
         self.incidents = IncidentRepository(store, self.environ)
-        self.artifacts_dir = Path(getattr(config, "artifacts_dir", None) or "artifacts")
-        self.windows = tuple(getattr(config, "maintenance", None) or ())
+        self.artifacts_dir = Path(config.artifacts_dir)
+        self.windows = tuple(config.maintenance)
         self.notifier = notifier or Notifier(
-            getattr(config, "channels", None) or {},
-            getattr(config, "alertmanager_url", None),
+            config.channels,
+            config.alertmanager_url,
             record=self._record_delivery,
             langs=self.settings.lang,
             resend_ms=self.settings.alertmanager_resend_ms,
@@ -123,10 +124,10 @@ class AlertEngine:
     # ---- evaluation -----------------------------------------------------------------------
 
     def _policy(self, journey_id: str) -> Policy:
+        """The journey's `monitor.alert` over ronde.yaml's defaults over the built-in ones."""
         journey = self.journeys.get(journey_id)
-        if journey is None:
-            return Policy(self.settings.default_consecutive_failures, None, 3_600_000, None, 1, ())
-        return effective_policy(journey.monitor, self.settings)
+        return effective_policy(journey.monitor if journey else None, self.settings,
+                                self.config.alerts.defaults)
 
     def _recent(self) -> timedelta:
         """History every evaluation reads: all journeys (diagnosis, robot rule)."""
@@ -236,12 +237,13 @@ class AlertEngine:
         return jobs
 
     def _channels(self, incident: Incident) -> list[str] | None:
-        """App incidents: the journey's `notify` (all channels when empty); robot: operators."""
+        """App incidents: the journey's `notify`, else ronde.yaml's default one (all channels
+        when neither names any); robot incidents: `alerts.robot_channels` (all when unset).
+        """
         if incident.kind is Kind.ROBOT:
-            operators = getattr(self.config, "robot_channels", None)
-            return list(operators) if operators else None
-        journey = self.journeys.get(incident.journey)
-        wanted = journey.monitor.alert.notify if journey else ()
+            operators = self.config.alerts.robot_channels
+            return None if operators is None else list(operators)
+        wanted = self._policy(incident.journey).notify
         return list(wanted) if wanted else None
 
     def _notice(self, incident: Incident, event: Event, decision: Decision | None,
@@ -283,19 +285,18 @@ class AlertEngine:
         return notice.masked(self._masker(incident))
 
     def _evidence_url(self, incident: Incident, screenshot: Path | None) -> str | None:
-        base = getattr(self.config, "dashboard_url", None)
+        base = self.config.dashboard_url
         if base and incident.run_id:
-            return f"{str(base).rstrip('/')}/runs/{incident.run_id}"
+            return f"{base.rstrip('/')}/runs/{incident.run_id}"
         if screenshot is not None:
             return screenshot.as_uri()
         return None
 
     def _runbook_url(self, incident: Incident) -> str:
-        template = getattr(self.config, "runbook_url", None)
-        cause = incident.diagnosis.cause if incident.diagnosis else "unknown"
-        if template:
-            return str(template).format(journey=incident.journey, cause=cause)
-        return f"{README.as_uri()}#alerts"
+        cause = incident.diagnosis.cause if incident.diagnosis else None
+        category = str(incident.category) if incident.category else None
+        url = self.config.alerts.runbook(incident.journey, category, cause)
+        return url or f"{README.as_uri()}#alerts"
 
     def _secrets(self, incident: Incident) -> tuple[str, ...]:
         journey = self.journeys.get(incident.journey)
@@ -340,6 +341,16 @@ class AlertEngine:
         if ok and job.quiet:
             return  # routine Alertmanager refreshes: only their failures are worth a row
         self.incidents.record_notification(job, ok, error, self.clock())
+
+
+def _with_config(settings: AlertSettings, config: Config) -> AlertSettings:
+    """ronde.yaml's `alerts:` values over the engine's built-in ones."""
+    alerts = config.alerts
+    if alerts.remind_every_ms is not None:
+        settings = replace(settings, renotify_ms=alerts.remind_every_ms)
+    if alerts.language is not None:
+        settings = replace(settings, lang=alerts.language)
+    return settings
 
 
 def _merge(stored: RunFacts, fresh: RunFacts) -> RunFacts:

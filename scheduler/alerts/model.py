@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,13 @@ class RunFacts:
     def counts_for_app(self) -> bool:
         """`error` runs are the robot's fault and never count for or against the app."""
         return self.status is not Status.ERROR
+
+
+def as_utc(at: datetime) -> datetime:
+    """`at` as an aware UTC time (naive means UTC): stored times are aware UTC, and a naive
+    time compared with one raises; texts that say "UTC" must show UTC.
+    """
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _status(value: Any) -> Status:
@@ -113,7 +120,7 @@ def facts_from_result(result: RunResult, artifacts_dir: Path | None = None) -> R
         journey=result.journey,
         device=result.device,
         status=result.status,
-        started_at=result.started_at,
+        started_at=as_utc(result.started_at),
         category=result.category,
         attempt=result.attempt,
         confirms=result.confirms,
@@ -166,7 +173,7 @@ def facts_from_row(row: Any) -> RunFacts:
         journey=str(get("journey", "journey_id", default="")),
         device=str(get("device", "device_name", default="")),
         status=_status(get("status")),
-        started_at=get("started_at", "scheduled_at"),
+        started_at=as_utc(get("started_at", "scheduled_at")),
         category=category,
         attempt=int(get("attempt", default=1)),
         confirms=get("confirms"),

@@ -1,10 +1,14 @@
-"""Alerting knobs: the defaults for journeys without `monitor.alert`, damping and re-notify."""
+"""Alerting knobs: the defaults for journeys without `monitor.alert`, damping and re-notify.
+
+These are the engine's built-in values; ronde.yaml's `alerts:` section (`ronde.config.
+AlertSettings`) overrides the user-facing ones (remind_every, language, rule defaults).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from journeys.model import Monitor
+from journeys.model import AlertPolicy, Monitor
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +39,25 @@ class Policy:
     notify: tuple[str, ...]
 
 
-def effective_policy(monitor: Monitor, settings: AlertSettings) -> Policy:
-    alert = monitor.alert
+def effective_policy(monitor: Monitor | None, settings: AlertSettings,
+                     defaults: AlertPolicy | None = None) -> Policy:
+    """The journey's `monitor.alert`, then ronde.yaml's `alerts.defaults` key by key, then the
+    built-in rule (N consecutive failures when neither sets any rule). None: an unknown
+    journey, ruled by the defaults alone.
+    """
+    alert = (monitor.alert if monitor is not None else AlertPolicy()).over(defaults)
     consecutive = alert.consecutive_failures
     if consecutive is None and alert.availability_below is None:
         consecutive = settings.default_consecutive_failures
     slow_for = alert.slow_for_ms
-    if slow_for is None and monitor.slow_ms is not None:
+    slow_ms = monitor.slow_ms if monitor is not None else None
+    if slow_for is None and slow_ms is not None:
         slow_for = settings.default_slow_for_ms
     return Policy(
         consecutive_failures=consecutive,
         availability_below=alert.availability_below,
         window_ms=alert.window_ms,
         slow_for_ms=slow_for,
-        retries=monitor.retries,
+        retries=monitor.retries if monitor is not None else 1,
         notify=alert.notify,
     )

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
+from scheduler.alerts.model import as_utc
 from scheduler.notify.errors import DeliveryFailed
 from scheduler.notify.message import Notice
 
@@ -19,7 +20,8 @@ LABELS = ("alertname", "journey", "transaction", "device", "category", "severity
 
 
 def _iso(at: datetime) -> str:
-    return at.isoformat().replace("+00:00", "Z")
+    """RFC 3339 in UTC, as Alertmanager wants (a naive time has no offset: it means UTC)."""
+    return as_utc(at).isoformat().replace("+00:00", "Z")
 
 
 def alert_payload(notice: Notice, *, resend_ms: int = 60_000) -> dict[str, object]:

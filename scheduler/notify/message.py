@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from scheduler.alerts.model import Diagnosis, Fact
+from scheduler.alerts.model import Diagnosis, Fact, as_utc
 
 EVENTS = ("firing", "renotify", "resolved", "acknowledged", "test")
 
@@ -96,7 +96,7 @@ _WORDS = {
 
 
 def _t(at: datetime | None) -> str:
-    return at.strftime("%Y-%m-%d %H:%M:%S UTC") if at else "?"
+    return as_utc(at).strftime("%Y-%m-%d %H:%M:%S UTC") if at else "?"
 
 
 def _what(notice: Notice, w: dict[str, str]) -> str:

@@ -81,3 +81,19 @@ def test_masking_reaches_every_free_text_and_the_alertmanager_payload() -> None:
     assert payload["endsAt"] == "2026-11-25T10:14:00Z"
     firing = alert_payload(notice(now=at(3)), resend_ms=60_000)
     assert firing["endsAt"] == (at(3) + timedelta(minutes=4)).isoformat().replace("+00:00", "Z")
+
+
+def test_times_are_shown_in_utc_whatever_the_clock_gave() -> None:
+    from datetime import timezone
+
+    paris = timezone(timedelta(hours=1))
+    local = at(2).astimezone(paris)  # 11:02+01:00 is 10:02 UTC
+    naive = at(1).replace(tzinfo=None)  # naive means UTC
+    payload = alert_payload(notice(opened_at=local, now=local, since=naive))
+    assert payload["startsAt"] == at(2).isoformat().replace("+00:00", "Z")
+    assert str(payload["endsAt"]).endswith("Z")
+    assert payload["annotations"]["description"].endswith(
+        at(1).isoformat().replace("+00:00", "Z"))
+    _, text = render(notice(opened_at=local, now=local, since=naive), "en")
+    assert f"{at(1):%Y-%m-%d %H:%M:%S} UTC" in text and f"{at(2):%Y-%m-%d %H:%M:%S} UTC" in text
+    assert f"{local:%H:%M:%S} UTC" not in text

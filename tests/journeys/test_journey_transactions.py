@@ -94,3 +94,32 @@ def test_default_name_is_stable_and_readable() -> None:
     assert default_name(tap, check) == 'tapOn "Valider" -> welcome_banner'
     assert default_name(m.Back(), m.ExtendedWaitUntil(visible=m.Selector(css=".ok"))) == (
         "back -> css=.ok")
+
+
+def test_generated_names_show_the_argument_never_a_typed_value(
+    write: Callable[..., Path]
+) -> None:
+    journey = load_journey(write(HEADER + """- pressKey: enter
+- assertVisible: {id: results}
+- inputText: ${SHOP_PASSWORD}
+- assertVisible: {id: ok}
+- inputText: hunter2
+- assertVisible: {id: ok}
+- inputText: "pw-${SHOP_PASSWORD}"
+- assertVisible: {id: ok}
+- swipe: {direction: UP}
+- assertVisible: {id: top}
+- swipe: {start: "50%, 80%", end: "50%, 20%"}
+- assertVisible: {id: top}
+- openLink: "https://qa:pw@shop.example/cart?token=abc#x"
+- assertVisible: {id: cart}
+"""))
+    assert names(journey) == [
+        "pressKey Enter -> results",
+        "inputText ${SHOP_PASSWORD} -> ok",  # the variable's name, never its value
+        "inputText -> ok",  # a literal text may be a secret
+        "inputText -> ok",
+        "swipe UP -> top",
+        "swipe 50%,80% to 50%,20% -> top",
+        "openLink https://shop.example/cart -> cart",  # no credentials, query or fragment
+    ]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ronde.config import DEMO_APP, ConfigError, MaintenanceWindow, load_config
+from journeys.model import AlertPolicy
+from ronde.config import DEMO_APP, AlertSettings, ConfigError, MaintenanceWindow, load_config
 
 FULL = """\
 storage: ${DB_URL:-sqlite:///ronde.db}
@@ -28,7 +29,7 @@ devices:
     tags: [web]
     browser: {emulate: "Pixel 7"}
 channels:
-  sre-slack: slack://TOKEN_A/TOKEN_B/TOKEN_C/#alerts
+  sre-slack: slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ/#alerts
   qa-mail: mailtos://user:${SMTP_PASSWORD}@smtp.example.com?to=qa@example.com
 alertmanager: http://127.0.0.1:9093
 maintenance:
@@ -38,6 +39,13 @@ maintenance:
     end: "2026-03-02T12:00:00Z"
     devices: [pixel-7-lab]
   - {name: paris, cron: "0 3 * * 1", duration: 1h, timezone: Europe/Paris}
+dashboard_url: https://ronde.example.com/
+alerts:
+  defaults: {availability_below: 97.5%, window: 30m, notify: [sre-slack]}
+  robot_channels: [qa-mail]
+  remind_every: 2h
+  language: fr, en
+  runbook_url: https://wiki.example.com/runbooks/{journey}#{category}
 """
 
 
@@ -58,6 +66,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
         assert config.storage_url == "sqlite:///ronde.db"
         assert config.artifacts_dir == Path("artifacts")
         assert config.channels == {} and config.alertmanager_url is None
+        assert config.alerts == AlertSettings() and config.dashboard_url is None
         assert config.maintenance == ()
         sim, web = config.devices
         assert (sim.name, sim.tags, sim.kind) == ("sim-demo-shop", ("android", "sim"),
@@ -86,6 +95,15 @@ def test_every_setting(config_file: Path) -> None:
     assert config.channels["qa-mail"] == (
         "mailtos://user:s3cret@smtp.example.com?to=qa@example.com")
     assert config.alertmanager_url == "http://127.0.0.1:9093"
+    assert config.dashboard_url == "https://ronde.example.com"
+    alerts = config.alerts
+    assert alerts.defaults == AlertPolicy(availability_below=97.5, window_ms=1_800_000,
+                                          notify=("sre-slack",))
+    assert alerts.defaults.explicit() == {"availability_below", "window_ms", "notify"}
+    assert alerts.robot_channels == ("qa-mail",)
+    assert (alerts.remind_every_ms, alerts.language) == (7_200_000, "fr,en")
+    assert alerts.runbook("shop login", "display", None) == (
+        "https://wiki.example.com/runbooks/shop%20login#display")
     assert set(config.env_names) == {"DB_URL", "LAB_UDID", "SMTP_PASSWORD"}
     nightly, migration, paris = config.maintenance
     assert nightly == MaintenanceWindow("nightly-deploy", cron="0 2 * * *",
@@ -134,8 +152,7 @@ BAD: list[tuple[str, list[str]]] = [
      ["2:7: channels.qa: environment variable NOPE_PASSWORD is not set (expected it in the "
       "environment, or a default: ${NOPE_PASSWORD:-value})"]),
     ("channels:\n  qa: not a url\n",
-     ["2:7: channels.qa: 'not a url' is not a URL (expected an Apprise URL like slack://... "
-      "or mailtos://...)"]),
+     ["2:7: channels.qa: not a URL (expected an Apprise URL like slack://... or mailtos://...)"]),
     ("devices:\n  - name: a\n    simulated: {app: nope.yaml}\n",
      ["3:22: devices[0].simulated.app: no such file 'nope.yaml' (looked for {dir}/nope.yaml)"]),
     ("devices:\n  - name: a\n    tags: [x]\n",
@@ -177,6 +194,48 @@ BAD: list[tuple[str, list[str]]] = [
      ["2:58: maintenance[0].timezone: unknown time zone 'Mars/Base' (expected a name like "
       "Europe/Paris)"]),
     ("- a\n", ["1:1: expected a mapping of settings (found a list)"]),
+    # alerts: (defaults are read by the journey parser's own monitor.alert code)
+    ("alerts: [x]\n", ["1:9: alerts: expected a mapping (found a list)"]),
+    ("alerts:\n  robot_chanels: [x]\n",
+     ["2:3: alerts: unknown key 'robot_chanels' (did you mean 'robot_channels'?)"]),
+    ("alerts:\n  defaults: {windw: 1h}\n",
+     ["2:14: alerts.defaults: unknown key 'windw' (did you mean 'window'?)"]),
+    ("alerts:\n  defaults:\n    window: 30s\n    consecutive_failures: 0\n",
+     ["3:13: alerts.defaults.window: 30s is too small (expected at least 1m)",
+      "4:27: alerts.defaults.consecutive_failures: 0 is too small (expected at least 1)"]),
+    ("alerts:\n  defaults: {availability_below: lots}\n",
+     ["2:34: alerts.defaults.availability_below: 'lots' is not a percentage (expected a "
+      "percentage like 95% or 99.5, between 0 and 100)"]),
+    ("channels:\n  sre-slack: json://127.0.0.1/a\n  qa-mail: json://127.0.0.1/b\n"
+     "alerts:\n  defaults: {notify: [sre-slack, qa-mial]}\n  robot_channels: [sre-slack, pager]\n",
+     ["5:34: alerts.defaults.notify: unknown channel 'qa-mial' (did you mean 'qa-mail'?)",
+      "6:31: alerts.robot_channels: unknown channel 'pager' (known channels: qa-mail, "
+      "sre-slack)"]),
+    ("alerts:\n  robot_channels: [ops]\n",
+     ["2:20: alerts.robot_channels: unknown channel 'ops' (known channels: none configured)"]),
+    ("alerts:\n  remind_every: 10s\n", ["2:17: alerts.remind_every: too often (expected at "
+                                          "least 1m)"]),
+    ("alerts:\n  remind_every: soon\n",
+     ["2:17: alerts.remind_every: 'soon' is not a duration (expected a duration like 250ms, "
+      "15s, 5m, 1h, 7d or an integer of milliseconds)"]),
+    ("alerts:\n  language: de\n",
+     ["2:13: alerts.language: unknown language 'de' (expected en, fr or en,fr)"]),
+    ("alerts:\n  language: en,en\n", ["2:13: alerts.language: 'en' is listed twice"]),
+    ("alerts:\n  runbook_url: https://wiki/{jouney}\n",
+     ["2:16: alerts.runbook_url: unknown placeholder '{jouney}' (did you mean 'journey'?) "
+      "(expected {journey}, {category} or {cause})"]),
+    ("alerts:\n  runbook_url: 'https://wiki/{journey.__class__}'\n",
+     ["2:16: alerts.runbook_url: unknown placeholder '{journey.__class__}' (expected "
+      "{journey}, {category} or {cause})"]),
+    ("alerts:\n  runbook_url: 'https://wiki/{journey'\n",
+     ["2:16: alerts.runbook_url: unbalanced braces (expected placeholders {journey} or "
+      "{category}; write {{ and }} for a literal brace)"]),
+    ("dashboard_url: ronde.local\n",
+     ["1:16: dashboard_url: 'ronde.local' is not a URL (expected the dashboard's address, like "
+      "http://ronde.example.com:8080)"]),
+    # channel URLs Apprise cannot use: refused with the scheme only, never the tokens
+    ("channels:\n  chat: slakc://T1JJ3T3L2/A1BRTD4JD/TOPSECRETTOKEN\n",
+     ["2:9: channels.chat: unknown Apprise service 'slakc://' (did you mean 'slack'?)"]),
     ("storage: 'x\n", ["2:1: YAML syntax error: found unexpected end of stream (while scanning "
                        "a quoted scalar that starts at line 1, column 10)"]),
 ]
@@ -201,3 +260,86 @@ def test_empty_file_means_defaults(tmp_path: Path) -> None:
                                                                         "chrome-pixel-7"]
     path.write_text("devices: []\n")
     assert load_config(path).devices == ()
+
+
+def test_bad_channel_urls_never_reach_the_logs(tmp_path: Path,
+                                               caplog: pytest.LogCaptureFixture) -> None:
+    """Apprise logs a URL it cannot parse, tokens included: not while Ronde checks one."""
+    path = tmp_path / "ronde.yaml"
+    path.write_text("channels:\n  a: pover://TOPSECRETTOKEN\n  b: slakc://user:${PW}@host/x\n")
+    caplog.set_level("DEBUG")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, environ={"PW": "hunter2-password"})
+    assert [p.pos.line for p in caught.value.problems] == [3]  # pover:// is a known service
+    shown = str(caught.value) + caplog.text
+    assert "TOPSECRETTOKEN" not in shown and "hunter2-password" not in shown
+
+
+def test_a_known_service_with_malformed_tokens_loads_with_a_warning(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Placeholder tokens (as in shared/config-format.md's example) load, so a robot can start
+    and a contract example stays valid; the warning points at the line and hides the tokens."""
+    path = tmp_path / "ronde.yaml"
+    path.write_text("channels:\n  chat: slack://TOPSECRETTOKEN\nalerts: {robot_channels: [chat]}\n")
+    caplog.set_level("DEBUG")
+    config = load_config(path, environ={})
+    assert config.channels == {"chat": "slack://TOPSECRETTOKEN"}
+    assert config.warnings == (
+        f"{path}:2:9: channels.chat: Apprise cannot use this slack:// URL: a token, user, host "
+        "or option is missing or malformed (expected the slack:// form described at "
+        "https://github.com/caronc/apprise/wiki); alerts to it will fail",)
+    assert "TOPSECRETTOKEN" not in caplog.text
+
+
+CONTRACT = Path(__file__).resolve().parents[2].parent / "shared" / "config-format.md"
+
+
+@pytest.mark.skipif(not CONTRACT.is_file(), reason="shared/ is beside the checkout only")
+def test_the_contract_example_loads_verbatim(tmp_path: Path) -> None:
+    text = CONTRACT.read_text()
+    example = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "ronde.yaml"
+    path.write_text(example)
+    config = load_config(path, environ={"SMTP_PASSWORD": "pw"})
+    assert [d.name for d in config.devices] == ["sim-pixel-1", "pixel-7-lab", "chrome-pixel-7"]
+    assert set(config.channels) == {"sre-slack", "qa-mail"}
+    assert config.alertmanager_url == "http://127.0.0.1:9093"
+    assert [w.name for w in config.maintenance] == ["nightly-deploy"]
+
+
+def test_alert_defaults_fill_a_journey_key_by_key(tmp_path: Path) -> None:
+    from journeys.parser import load_journey
+
+    path = tmp_path / "ronde.yaml"
+    path.write_text("channels:\n  ops: json://127.0.0.1/x\n  qa: json://127.0.0.1/y\n"
+                    "alerts:\n  defaults: {availability_below: 90, window: 2h, notify: [ops]}\n")
+    config = load_config(path)
+    journey = tmp_path / "j.yaml"
+    journey.write_text("appId: com.a\nmonitor:\n  alert: {window: 15m, notify: [qa]}\n---\n"
+                       "- launchApp\n")
+    alert = load_journey(journey, config).monitor.alert
+    assert alert.explicit() == {"window_ms", "notify"}
+    merged = alert.over(config.alerts.defaults)
+    assert (merged.availability_below, merged.window_ms, merged.notify) == (90.0, 900_000,
+                                                                           ("qa",))
+    bare = tmp_path / "bare.yaml"
+    bare.write_text("appId: com.a\n---\n- launchApp\n")
+    plain = load_journey(bare, config).monitor.alert.over(config.alerts.defaults)
+    assert (plain.availability_below, plain.window_ms, plain.notify) == (90.0, 7_200_000,
+                                                                         ("ops",))
+    assert plain.consecutive_failures is None  # neither sets it: the engine's built-in rule
+
+
+def test_validate_shows_configuration_warnings(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ronde.cli import main
+
+    config = tmp_path / "ronde.yaml"
+    config.write_text("channels:\n  chat: slack://PLACEHOLDER\n")
+    examples = Path(__file__).resolve().parents[2] / "journeys" / "examples"
+    result = CliRunner().invoke(main, ["validate", "--config", str(config), str(examples)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {config}:2:9: channels.chat: Apprise cannot use this slack:// URL" in (
+        result.stderr)
+    assert "PLACEHOLDER" not in result.output
