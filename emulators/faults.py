@@ -28,6 +28,8 @@ FAULTS: dict[str, dict[str, tuple[tuple[type, ...], Any]]] = {
     "hang": {"on": ((str,), None)},
     "offline": {},
     "flaky": {"p": ((int, float), 0.3), "seed": ((int,), 0)},
+    # not a failure: a new release of the app is installed (the session reports this appVersion)
+    "new_version": {"version": ((str, int, float), None)},
 }
 
 
@@ -80,6 +82,10 @@ def validate(fault: str, params: Mapping[str, Any]) -> dict[str, Any]:
             out["factor"] = 5
         if out.get("factor", 1) <= 0 or out.get("add_ms", 0) < 0:
             raise FaultError("fault 'slow': factor must be > 0 and add_ms >= 0")
+    if fault == "new_version":
+        if "version" not in out or not str(out["version"]).strip():
+            raise FaultError("fault 'new_version' needs version=X.Y.Z (the release installed)")
+        out["version"] = str(out["version"])  # `version=3.5` reads as a number
     return out
 
 

@@ -251,6 +251,7 @@ def _wait(
         clock=ex.clock,
     )
     if not outcome.held:
+        ex.check_journey_time(deadline, what)
         before = ex.state.before_action
         last = outcome.last
         # Nothing happened, or the app is still busy (a spinner) when time runs out.
@@ -314,6 +315,7 @@ def scroll_until_visible(ex: Executor, cmd: ScrollUntilVisible, v: Variables) ->
         between=scroll_once,
     )
     if not outcome.held:
+        ex.check_journey_time(deadline, "scrollUntilVisible")
         raise CheckFailed(
             f"scrollUntilVisible: {cmd.element.describe()} never became "
             f"visible within {_waited(ex, cmd.timeout_ms)}",

@@ -107,6 +107,13 @@ class Executor:
         self.state.last = snapshot
         return snapshot
 
+    def check_journey_time(self, deadline: float, what: str) -> None:
+        """A wait cut short by the journey's own deadline is the journey's timeout, not a failed
+        check: given its full step time the condition might still have held."""
+        if deadline >= self.journey_deadline and self.clock() >= self.journey_deadline:
+            raise JourneyTimeout(f"the journey ran out of its {self._journey_timeout()} "
+                                 f"timeout during {what}")
+
     def step_deadline(self, timeout_ms: int | None = None) -> float:
         now = self.clock()
         if now >= self.journey_deadline:

@@ -16,7 +16,20 @@ input{display:block;width:100%;box-sizing:border-box;margin:12px 0;padding:12px;
 """
 
 PRODUCTS = {1: ("Casque audio", "79,90 €"), 2: ("Enceinte", "49,90 €"),
-            3: ("Écouteurs sans fil", "39,90 €")}
+            3: ("Écouteurs sans fil", "39,90 €"), 4: ("Chargeur rapide", "24,90 €"),
+            5: ("Câble USB-C", "12,90 €"), 6: ("Batterie externe", "34,90 €"),
+            7: ("Montre connectée", "129,00 €"), 8: ("Support téléphone", "19,90 €"),
+            9: ("Coque de protection", "14,90 €"), 10: ("Clavier Bluetooth", "59,90 €"),
+            11: ("Souris sans fil", "29,90 €"), 12: ("Lampe connectée", "44,90 €")}
+
+
+VERSION = "3.4.1"  # the release served, as emulators/apps/demo-shop.yaml's `version`
+
+
+def with_version(html: str, version: str) -> str:
+    """Adds `<meta name="app-version">` (what the robot records as the app version)."""
+    return html.replace('<meta charset="utf-8">', '<meta charset="utf-8">'
+                        f'<meta name="app-version" content="{escape(version)}">', 1)
 
 
 def page(title: str, body: str, *, dialog: str | None = None, script: str = "") -> str:
@@ -73,7 +86,7 @@ def catalogue() -> str:
     return page("Catalogue", '<form method="get" action="/results">'
                 '<input id="search" name="q" placeholder="Rechercher un produit">'
                 '<button id="search_button" type="submit">Rechercher</button></form>'
-                + _product_links([1, 2, 3]))
+                + _product_links(list(PRODUCTS)))
 
 
 def results(query: str) -> str:

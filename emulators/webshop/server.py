@@ -76,21 +76,22 @@ class WebShop:
     # --- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> WebShop:
-        shop = self._serve(self._shop_routes())
+        shop = self._serve(self._shop_routes(), versioned=True)
         pay = self._serve(self._pay_routes())
         self.url = f"http://127.0.0.1:{shop.server_address[1]}"
         self.pay_url = f"http://127.0.0.1:{pay.server_address[1]}"
         return self
 
-    def _serve(self, routes: dict[tuple[str, str], Route]) -> ThreadingHTTPServer:
+    def _serve(self, routes: dict[tuple[str, str], Route], *,
+               versioned: bool = False) -> ThreadingHTTPServer:
         shop = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                shop._handle(self, routes)
+                shop._handle(self, routes, versioned)
 
             def do_POST(self) -> None:
-                shop._handle(self, routes)
+                shop._handle(self, routes, versioned)
 
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
@@ -190,7 +191,8 @@ class WebShop:
     # --- one request ------------------------------------------------------------------------
 
     def _handle(
-        self, handler: BaseHTTPRequestHandler, routes: dict[tuple[str, str], Route]
+        self, handler: BaseHTTPRequestHandler, routes: dict[tuple[str, str], Route],
+        versioned: bool = False,
     ) -> None:
         req = Request(handler, self)
         route = routes.get((handler.command, req.path))
@@ -211,6 +213,9 @@ class WebShop:
             delay = delay * factor + slow.get("add_ms", 0)
         time.sleep(delay / 1000)
         response = self._fault_response(req, route, faults, since) or route.render(req)
+        if versioned:  # the release served, as the app model's `version` (or `new_version`)
+            version = str(faults.get("new_version", {}).get("version", pages.VERSION))
+            response.body = pages.with_version(response.body, version)
         if req.set_device:
             response.cookies += (f"ronde_device={req.device}; Path=/",)
         self._send(handler, response)

@@ -33,6 +33,8 @@ ANDROID_KEYS = {
     "remote dpad up": 19, "remote dpad down": 20, "remote dpad left": 21,
     "remote dpad right": 22, "remote dpad center": 23,
 }
+LONG_PRESS_S = 1.0  # Android's long-press timeout is 400-500 ms; UiAutomator2 holds 1 s too
+DOUBLE_TAP_GAP_S = 0.1  # well inside Android's 300 ms double-tap timeout
 # Not supported by a driver: these errors mean "try the next way", never a failed step.
 _UNSUPPORTED = (UnknownMethodException, InvalidArgumentException)
 
@@ -132,13 +134,34 @@ class AppiumNativeBackend:
         return sent
 
     def _gesture(self, name: str, web_el: Any, sent: float) -> float:
+        """UiAutomator2's `mobile:` gesture, else the same gesture as W3C pointer actions."""
         try:
             self._mobile(name, {"elementId": web_el.id})
             return sent
         except WebDriverException as exc:
             if not _unsupported(exc):
                 raise
-        # Drivers without gestures: a plain click (twice for a double tap).
+        return self._pointer_gesture(name, web_el)
+
+    def _pointer_gesture(self, name: str, web_el: Any) -> float:
+        """A long press (held LONG_PRESS_S) or a double tap with a finger on the element's centre;
+        a driver without pointer actions gets plain clicks (twice for a double tap)."""
+        rect = web_el.rect
+        x, y = int(rect["x"] + rect["width"] / 2), int(rect["y"] + rect["height"] / 2)
+        actions = ActionBuilder(self._d, mouse=PointerInput(interaction.POINTER_TOUCH, "finger"))
+        pointer = actions.pointer_action.move_to_location(x, y).pointer_down()
+        if name == "longClickGesture":
+            pointer.pause(LONG_PRESS_S).release()
+        else:
+            pointer.pause(0.05).release().pause(DOUBLE_TAP_GAP_S).pointer_down().pause(0.05)
+            pointer.release()
+        sent = self._clock()
+        try:
+            actions.perform()
+            return sent
+        except WebDriverException as exc:
+            if not _unsupported(exc):
+                raise
         sent = self._clock()
         web_el.click()
         if name == "doubleClickGesture":

@@ -60,6 +60,9 @@ def test_the_demo_shop_keeps_the_names_of_the_brief():
     assert screens["catalogue"]["search_button"]["tap"]["goto"] == "results"
     assert screens["catalogue"]["product_1"]["text"] == "Casque audio"
     assert screens["catalogue"]["product_2"]["text"] == "Enceinte"
+    assert shop["version"] == "3.4.1"
+    assert [f"product_{n}" for n in range(1, 13)] == [
+        k for k in screens["catalogue"] if k.startswith("product_")]  # taller than the window
     assert {"product_title", "price"} <= set(screens["product"])
     assert screens["product"]["add_to_cart"]["text"] == "Ajouter au panier"
     assert screens["cart"]["cart_title"]["text"] == "Panier"
@@ -90,6 +93,14 @@ def test_the_demo_shop_keeps_the_names_of_the_brief():
         ("appId: a\nscreens: {s: {load_ms: soon}}\n",
          "screens.s.load_ms: expected a number of milliseconds >= 0"),
         ("appId: a\nscreens: [oops\n", "invalid YAML"),
+        ("appId: a\nscreens: {s: {elements: [{id: b, long_press: {goto: nowhere}}]}}\n",
+         "screens.s.elements[0].long_press.goto: unknown screen 'nowhere' (screens: s)"),
+        ("appId: a\nscreens: {s: {elements: [{id: b, double_tap: {dialog: d}}]}}\n",
+         "screens.s.elements[0].double_tap.dialog: unknown dialog 'd'"),
+        ("appId: a\nscreens: {s: {elements: [{id: b, height: -3}]}}\n",
+         "screens.s.elements[0].height: expected a height in pixels > 0"),
+        ("appId: a\nversion: [3]\nscreens: {s: {}}\n",
+         'version: expected a version name such as "3.4.1"'),
     ],
 )
 def test_bad_models_name_the_file_and_the_key(tmp_path, text, message):

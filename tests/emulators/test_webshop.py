@@ -112,3 +112,12 @@ def test_flaky_is_seeded(shop, device):
     first = pattern()
     faults.set_fault(name, "flaky", state=shop.state, p=0.5, seed=3)
     assert pattern() == first and set(first) == {200, 503}
+
+
+def test_twelve_products_and_the_app_version_in_a_meta_tag(shop, device):
+    name, client = device
+    catalogue = client.get("/catalogue").text
+    assert 'id="product_12"' in catalogue and "Lampe connectée" in catalogue
+    assert '<meta name="app-version" content="3.4.1">' in client.get("/").text
+    faults.set_fault(name, "new_version", state=shop.state, version="3.5.0")
+    assert '<meta name="app-version" content="3.5.0">' in client.get("/").text

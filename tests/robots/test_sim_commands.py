@@ -63,7 +63,7 @@ def test_commands_with_maestro_semantics(journey_file: Callable[..., Journey],
     assert 'tapOn "Nowhere"' not in ran  # the iOS-only flow was skipped on Android
     assert ran.count('tapOn "Rechercher"') == 1  # `while` stopped once results showed
     names = [t.name for t in result.transactions]
-    assert 'pressKey -> not "Résultats"' in names
+    assert 'pressKey Back -> not "Résultats"' in names
     assert "longPressOn product_1 -> price" in names
 
 

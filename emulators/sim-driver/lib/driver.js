@@ -18,6 +18,11 @@ const KEY_BACK = 4;
 const KEY_HOME = 3;
 const W3C_KEYS = { '\uE007': 'enter', '\uE006': 'enter', '\uE003': 'backspace', '\uE017': 'delete' };
 const HANG_POLL_MS = 100;
+// W3C pointer gestures, as Android's ViewConfiguration sees them.
+const TOUCH_SLOP_PX = 20; // a pointer that moves further is a swipe
+const LONG_PRESS_MS = 500; // held longer without moving: a long press
+const DOUBLE_TAP_MS = 300; // a second tap that starts sooner, near the first: a double tap
+const GESTURE_AREA = { optional: ['elementId', 'left', 'top', 'width', 'height', 'speed'] };
 
 const appArg = { optional: ['appId', 'bundleId', 'timeout'] };
 
@@ -38,10 +43,13 @@ class RondeSimDriver extends BaseDriver {
     'mobile: deviceInfo': { command: 'mobileDeviceInfo' },
     'mobile: pressButton': { command: 'mobilePressButton', params: { required: ['name'], optional: ['durationSeconds'] } },
     'mobile: deepLink': { command: 'mobileDeepLink', params: { required: ['url'], optional: ['package', 'bundleId', 'waitForLaunch'] } },
-    // The app model has no long-press or double-tap handlers: both act as a tap on the element.
-    'mobile: longClickGesture': { command: 'mobileGestureTap', params: { optional: ['elementId', 'x', 'y', 'duration'] } },
-    'mobile: doubleClickGesture': { command: 'mobileGestureTap', params: { optional: ['elementId', 'x', 'y'] } },
+    // An element's `long_press:` / `double_tap:` handler runs; without one the gesture acts as a tap.
+    'mobile: longClickGesture': { command: 'mobileLongClickGesture', params: { optional: ['elementId', 'x', 'y', 'duration'] } },
+    'mobile: doubleClickGesture': { command: 'mobileDoubleClickGesture', params: { optional: ['elementId', 'x', 'y'] } },
     'mobile: clickGesture': { command: 'mobileGestureTap', params: { optional: ['elementId', 'x', 'y'] } },
+    // UiAutomator2's scrolling gestures: swipe names the finger's direction, scroll the content's.
+    'mobile: swipeGesture': { command: 'mobileSwipeGesture', params: { required: ['direction', 'percent'], ...GESTURE_AREA } },
+    'mobile: scrollGesture': { command: 'mobileScrollGesture', params: { required: ['direction', 'percent'], ...GESTURE_AREA } },
   };
 
   constructor(opts = {}, shouldValidateCaps = true) {
@@ -89,6 +97,10 @@ class RondeSimDriver extends BaseDriver {
       this.caps.udid = udid;
       this.caps.deviceName = caps.deviceName || udid;
       this.caps.appPackage = model.appId;
+      // The installed build's versionName, as device clouds report it in the session's
+      // capabilities; the `new_version` fault plays a new release being installed.
+      const release = faults.new_version;
+      this.caps.appVersion = release && release.version != null ? String(release.version) : model.version;
       if (caps.autoLaunch !== false) this.phone.activate(model.appId);
       await this.maybeHang(null);
       return [sessionId, this.caps];
@@ -195,9 +207,15 @@ class RondeSimDriver extends BaseDriver {
   }
 
   async click(elementId) {
+    return await this.gesture(elementId, 'tap');
+  }
+
+  /** A tap, long press or double tap on an element (hang-checked on the handler it runs). */
+  async gesture(elementId, kind) {
     const node = this.node(elementId);
-    if (node.el && node.el.tap) await this.maybeHang(node.el);
-    this.guard(() => this.phone.tap(node.ref));
+    const handler = this.phone.handler(node, kind);
+    if (handler) await this.maybeHang(handler);
+    this.guard(() => this.phone.tap(node.ref, kind));
   }
 
   async setValue(value, elementId) {
@@ -257,7 +275,7 @@ class RondeSimDriver extends BaseDriver {
   }
 
   async elementDisplayed(elementId) {
-    this.node(elementId);
+    this.node(elementId); // items scrolled out of the window are absent: stale, not hidden
     return true;
   }
 
@@ -321,24 +339,58 @@ class RondeSimDriver extends BaseDriver {
   }
 
   /**
-   * W3C actions: key presses go to the focused field (Backspace understood); a pointer that goes
-   * down and up within a few pixels taps the element under it; a longer move is a swipe (the
-   * model has no scrolling: nothing happens).
+   * W3C actions: key presses go to the focused field (Backspace understood). A pointer that goes
+   * down and up within the touch slop taps the element under it — a long press when held
+   * LONG_PRESS_MS, a double tap when a second tap follows within DOUBLE_TAP_MS; a longer move is
+   * a swipe that scrolls the screen's list by the finger's vertical travel. Durations are those
+   * the actions declare (pauses are also waited for).
    */
   async performActions(actions) {
     for (const source of actions) {
       let at = [0, 0];
+      let t = 0; // the gesture's own timeline, in ms
       let down = null;
+      let held = null; // a tap on an element with a double_tap handler, waiting for a second tap
+      const flush = async () => {
+        if (held) await this.tapAt(held.at, 'tap');
+        held = null;
+      };
       for (const a of source.actions || []) {
         if (source.type === 'key' && a.type === 'keyDown') this.typeKey(a.value);
-        if (source.type === 'pointer' && a.type === 'pointerMove') at = await this.pointerTarget(a, at);
-        if (source.type === 'pointer' && a.type === 'pointerDown') down = at;
+        if (source.type === 'pointer' && a.type === 'pointerMove') {
+          at = await this.pointerTarget(a, at);
+          t += Number(a.duration || 0);
+        }
+        if (source.type === 'pointer' && a.type === 'pointerDown') {
+          if (held && (t - held.upAt > DOUBLE_TAP_MS || Math.hypot(at[0] - held.at[0], at[1] - held.at[1]) > TOUCH_SLOP_PX * 2)) {
+            await flush();
+          }
+          down = { at, t };
+        }
         if (source.type === 'pointer' && a.type === 'pointerUp' && down) {
-          if (Math.hypot(at[0] - down[0], at[1] - down[1]) < 20) await this.tapAt(at);
+          const moved = Math.hypot(at[0] - down.at[0], at[1] - down.at[1]);
+          if (moved >= TOUCH_SLOP_PX) {
+            await flush();
+            this.phone.scroll(down.at[1] - at[1]);
+          } else if (t - down.t >= LONG_PRESS_MS) {
+            await flush();
+            await this.tapAt(at, 'long_press');
+          } else if (held) {
+            held = null;
+            await this.tapAt(at, 'double_tap');
+          } else if (this.nodeAt(at)?.el?.double_tap) {
+            held = { at, upAt: t };
+          } else {
+            await this.tapAt(at, 'tap');
+          }
           down = null;
         }
-        if (a.type === 'pause' && a.duration) await new Promise((r) => setTimeout(r, Math.min(a.duration, 5000)));
+        if (a.type === 'pause' && a.duration) {
+          t += Number(a.duration);
+          await new Promise((r) => setTimeout(r, Math.min(a.duration, 5000)));
+        }
       }
+      await flush();
     }
   }
 
@@ -363,7 +415,13 @@ class RondeSimDriver extends BaseDriver {
     this.guard(() => this.phone.setText(focused, next, false));
   }
 
-  async tapAt([px, py]) {
+  async tapAt(point, kind = 'tap') {
+    const target = this.nodeAt(point);
+    if (target) await this.gesture(util.wrapElement(target.ref), kind);
+  }
+
+  /** The innermost element (or dialog button) under a point, or undefined. */
+  nodeAt([px, py]) {
     const root = this.phone.tree();
     const hits = [];
     const walk = (n) => {
@@ -372,8 +430,7 @@ class RondeSimDriver extends BaseDriver {
       n.children.forEach(walk);
     };
     walk(root);
-    const target = hits.at(-1);
-    if (target) await this.click(util.wrapElement(target.ref));
+    return hits.at(-1);
   }
 
   // --- mobile: extensions -----------------------------------------------------------------------
@@ -426,10 +483,56 @@ class RondeSimDriver extends BaseDriver {
     }
   }
 
-  async mobileGestureTap(elementId, x, y) {
-    if (elementId) return await this.click(elementId);
+  async mobileGestureTap(elementId, x, y, kind = 'tap') {
+    if (elementId) return await this.gesture(elementId, kind);
     if (x === undefined || y === undefined) throw new errors.InvalidArgumentError("'elementId' or 'x' and 'y' are required");
-    return await this.tapAt([Number(x), Number(y)]);
+    return await this.tapAt([Number(x), Number(y)], kind);
+  }
+
+  async mobileLongClickGesture(elementId, x, y) {
+    return await this.mobileGestureTap(elementId, x, y, 'long_press');
+  }
+
+  async mobileDoubleClickGesture(elementId, x, y) {
+    return await this.mobileGestureTap(elementId, x, y, 'double_tap');
+  }
+
+  /** The gesture's area: an element's rect, or left/top/width/height (default: the whole window). */
+  async gestureArea(elementId, left, top, width, height) {
+    if (elementId) return await this.getElementRect(elementId);
+    const win = await this.getWindowRect();
+    const area = { x: left ?? 0, y: top ?? 0, width: width ?? win.width, height: height ?? win.height };
+    if (![area.x, area.y, area.width, area.height].every((n) => Number.isFinite(Number(n)))) {
+      throw new errors.InvalidArgumentError("'left', 'top', 'width' and 'height' must be numbers");
+    }
+    return { x: Number(area.x), y: Number(area.y), width: Number(area.width), height: Number(area.height) };
+  }
+
+  /** Content travel (> 0: towards the end of the list) of a gesture in `direction`. */
+  travel(direction, percent, area, finger) {
+    const dir = String(direction).toLowerCase();
+    if (!['up', 'down', 'left', 'right'].includes(dir)) {
+      throw new errors.InvalidArgumentError(`'direction' must be up, down, left or right, got '${direction}'`);
+    }
+    const p = Number(percent);
+    if (!(p > 0 && p <= 1)) throw new errors.InvalidArgumentError(`'percent' must be in (0, 1], got '${percent}'`);
+    if (dir === 'left' || dir === 'right') return 0; // the model has no horizontal lists
+    // A finger moving up reveals what is below, as does scrolling down.
+    const towardsEnd = finger ? dir === 'up' : dir === 'down';
+    return (towardsEnd ? 1 : -1) * p * area.height;
+  }
+
+  async mobileSwipeGesture(direction, percent, elementId, left, top, width, height) {
+    const area = await this.gestureArea(elementId, left, top, width, height);
+    this.phone.scroll(this.travel(direction, percent, area, true));
+  }
+
+  /** Returns true when the content can still scroll further that way (as UiAutomator2 does). */
+  async mobileScrollGesture(direction, percent, elementId, left, top, width, height) {
+    const area = await this.gestureArea(elementId, left, top, width, height);
+    const dy = this.travel(direction, percent, area, false);
+    if (!dy) return false;
+    return this.phone.scroll(dy).more;
   }
 
   async mobilePressButton(name) {

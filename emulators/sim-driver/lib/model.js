@@ -5,13 +5,17 @@ const fs = require('node:fs');
 const YAML = require('yaml');
 
 const DIALECTS = ['android', 'ios'];
-const APP_KEYS = ['appId', 'name', 'dialect', 'launch_ms', 'screens', 'apps', 'api'];
-const THIRD_PARTY_KEYS = ['name', 'launch_ms', 'screens', 'api'];
+const APP_KEYS = ['appId', 'name', 'version', 'dialect', 'launch_ms', 'screens', 'apps', 'api'];
+const THIRD_PARTY_KEYS = ['name', 'version', 'launch_ms', 'screens', 'api'];
 const SCREEN_KEYS = ['initial', 'load_ms', 'elements', 'dialogs', 'activity'];
 const ELEMENT_KEYS = [
   'id', 'class', 'text', 'desc', 'hint', 'enabled', 'checked', 'selected', 'password',
-  'appear_after_ms', 'disappear_after_ms', 'bounds', 'tap',
+  'appear_after_ms', 'disappear_after_ms', 'bounds', 'height', 'tap', 'long_press', 'double_tap',
 ];
+// Gestures an element may react to, each with a tap's shape; without long_press/double_tap the
+// element treats a long press or a double tap as a tap (as an Android View with only a click
+// listener does).
+const GESTURES = ['tap', 'long_press', 'double_tap'];
 const TAP_KEYS = [
   'goto', 'dialog', 'launch', 'return', 'crash', 'delay_ms', 'requires', 'otherwise', 'request',
 ];
@@ -120,14 +124,27 @@ function checkScreens(file, prefix, app, appIds, returnScreens) {
           el.bounds.every((n) => Number.isInteger(n)))) {
         fail(file, `${ew}.bounds`, 'expected [x1, y1, x2, y2] in pixels');
       }
-      if (el.tap !== undefined) {
-        checkTap(file, `${ew}.tap`, el.tap, names, Object.keys(screen.dialogs), appIds);
-        if (el.tap.return !== undefined && !returnScreens.includes(el.tap.return)) {
-          fail(file, `${ew}.tap.return`, `unknown screen of the calling app '${el.tap.return}'`);
+      if (el.height !== undefined && !(Number.isInteger(el.height) && el.height > 0)) {
+        fail(file, `${ew}.height`, 'expected a height in pixels > 0');
+      }
+      for (const gesture of GESTURES) {
+        if (el[gesture] === undefined) continue;
+        checkTap(file, `${ew}.${gesture}`, el[gesture], names, Object.keys(screen.dialogs), appIds);
+        if (el[gesture].return !== undefined && !returnScreens.includes(el[gesture].return)) {
+          fail(file, `${ew}.${gesture}.return`, `unknown screen of the calling app '${el[gesture].return}'`);
         }
       }
     });
   }
+}
+
+/** An app's version name (`3.4.1`); YAML may read `3.4` as a number, so numbers are accepted. */
+function checkVersion(file, where, value) {
+  if (value === undefined || value === null) return '1.0.0';
+  if (!['string', 'number'].includes(typeof value) || !String(value).trim()) {
+    fail(file, where, `expected a version name such as "3.4.1", got ${JSON.stringify(value)}`);
+  }
+  return String(value);
 }
 
 /** Loads and validates an app model; throws ModelError with the file and the path of the bad key. */
@@ -149,6 +166,7 @@ function loadModel(file) {
   model.dialect = model.dialect || 'android';
   if (!DIALECTS.includes(model.dialect)) fail(file, 'dialect', `expected android or ios, got ${model.dialect}`);
   model.name = model.name ? String(model.name) : model.appId;
+  model.version = checkVersion(file, 'version', model.version);
   model.apps = model.apps || {};
   const appIds = [model.appId, ...Object.keys(model.apps)];
   const mainScreens = Object.keys(model.screens || {});
@@ -157,6 +175,7 @@ function loadModel(file) {
     checkKeys(file, `apps.${appId}`, app, THIRD_PARTY_KEYS);
     app.appId = appId;
     app.name = app.name ? String(app.name) : appId;
+    app.version = checkVersion(file, `apps.${appId}.version`, app.version);
     app.dialect = model.dialect;
     checkScreens(file, `apps.${appId}.`, app, appIds, mainScreens);
   }

@@ -6,7 +6,7 @@
 const { performance } = require('node:perf_hooks');
 const { readFaults, flakyDraw, targets } = require('./faults');
 const { Logcat } = require('./logcat');
-const { SCREEN, layout, dialogLayout, shortClass } = require('./source');
+const { SCREEN, layout, viewport, maxScroll, dialogLayout, shortClass } = require('./source');
 
 const LAUNCHER = { android: 'com.google.android.apps.nexuslauncher', ios: 'com.apple.springboard' };
 const APP_STATE = { NOT_INSTALLED: 0, NOT_RUNNING: 1, BACKGROUND: 3, FOREGROUND: 4 };
@@ -33,7 +33,7 @@ class Phone {
     this.logcat = new Logcat();
     this.apps = {};
     for (const app of [model, ...Object.values(model.apps)]) {
-      this.apps[app.appId] = { model: app, running: false, pid: 0, screen: null, backstack: [], values: {} };
+      this.apps[app.appId] = { model: app, running: false, pid: 0, screen: null, backstack: [], values: {}, scrolls: {} };
     }
     this.foreground = null; // null: the launcher
     this.callers = []; // apps that launched the one in front (third-party hand-over)
@@ -74,6 +74,7 @@ class Phone {
     app.shownAt = at;
     app.contentAt = restored ? at : at + extraMs + screen.load_ms;
     app.restored = restored;
+    if (!restored) app.scrolls[screenName] = 0; // back restores the list where it was left
     app.dialog = null;
     app.instance = ++this.instance;
     this.focused = null;
@@ -148,12 +149,31 @@ class Phone {
     const now = this.now();
     if (now < app.contentAt) return root;
     const boxes = layout(screen.elements, this.dialect);
+    const max = maxScroll(screen.elements, boxes, this.dialect);
+    let list = null;
+    if (max > 0) {
+      // Content taller than the window lives in a scrolling list; as in a RecyclerView seen by
+      // UiAutomator2, items scrolled out of the window are absent and bounds are the visible part.
+      const [top, bottom] = viewport(this.dialect);
+      list = { cls: 'androidx.recyclerview.widget.RecyclerView', iosType: 'XCUIElementTypeTable',
+        pkg: app.model.appId, rid: '', bounds: [0, top, s.width, bottom], children: [],
+        ref: `${app.instance}.list`, scrollable: true, enabled: true, focusable: true };
+      root.children.push(list);
+    }
+    const offset = Math.min(app.scrolls[app.screen] || 0, max);
     screen.elements.forEach((el, i) => {
       const since = now - app.contentAt;
       if (!app.restored && since < el.appear_after_ms) return;
       // a transient element (toast) does not come back when the screen is shown again
       if (el.disappear_after_ms !== undefined && (app.restored || since >= el.disappear_after_ms)) return;
-      root.children.push(this.elementNode(app, el, i, boxes[i]));
+      if (!list || el.bounds) {
+        root.children.push(this.elementNode(app, el, i, boxes[i]));
+        return;
+      }
+      const [x1, y1, x2, y2] = boxes[i];
+      const [, top, , bottom] = list.bounds;
+      const shown = [x1, Math.max(top, y1 - offset), x2, Math.min(bottom, y2 - offset)];
+      if (shown[3] > shown[1]) list.children.push(this.elementNode(app, el, i, shown));
     });
     if (this.pending && this.pending.spinner === app.instance) {
       const x = Math.round(s.width / 2);
@@ -182,7 +202,8 @@ class Phone {
       checked: checked ?? Boolean(el.checked),
       selected: Boolean(el.selected),
       focused: this.focused === `${app.instance}.${index}`,
-      clickable: Boolean(el.tap) || ['Button', 'EditText', 'CheckBox', 'Switch'].includes(cls),
+      clickable: Boolean(el.tap || el.double_tap) || ['Button', 'EditText', 'CheckBox', 'Switch'].includes(cls),
+      longClickable: Boolean(el.long_press),
       bounds,
       children: [],
       ref: `${app.instance}.${index}`,
@@ -234,8 +255,12 @@ class Phone {
     this.focused = ref;
   }
 
-  /** A tap on a node: focuses a field, toggles a check box, dismisses a dialog or runs a transition. */
-  tap(ref) {
+  /**
+   * A tap on a node: focuses a field, toggles a check box, dismisses a dialog or runs a transition.
+   * `gesture` long_press / double_tap runs the element's own handler when the model gives one,
+   * else acts as a tap (an Android View without a long-click listener clicks on release).
+   */
+  tap(ref, gesture = 'tap') {
     const node = this.resolve(ref);
     const app = this.apps[this.foreground];
     if (node.dismiss) {
@@ -248,7 +273,33 @@ class Phone {
     if (['CheckBox', 'Switch'].includes(cls)) {
       app.values[`${app.screen}/${node.key}?checked`] = !node.checked;
     }
-    if (node.el.tap) this.transition(app, node.el);
+    const action = node.el[gesture] || node.el.tap;
+    if (action) this.transition(app, { ...node.el, tap: action });
+  }
+
+  /** What a gesture on a node would run (its handler), for the `hang` fault's target check. */
+  handler(node, gesture = 'tap') {
+    if (!node.el) return null;
+    const action = node.el[gesture] || node.el.tap;
+    return action ? { ...node.el, tap: action } : null;
+  }
+
+  /**
+   * Scrolls the screen's list by dy pixels (> 0: towards the end). Returns whether the content
+   * moved and whether it can still move further that way, like UiAutomator2's scrollGesture.
+   */
+  scroll(dy) {
+    this.tick();
+    const none = { moved: false, more: false };
+    if (!this.foreground) return none;
+    const app = this.apps[this.foreground];
+    if (app.dialog || this.now() < app.contentAt) return none;
+    const screen = app.model.screens[app.screen];
+    const max = maxScroll(screen.elements, layout(screen.elements, this.dialect), this.dialect);
+    const was = Math.min(app.scrolls[app.screen] || 0, max);
+    const now = Math.max(0, Math.min(max, was + Math.round(dy)));
+    app.scrolls[app.screen] = now;
+    return { moved: now !== was, more: dy >= 0 ? now < max : now > 0 };
   }
 
   /** Decides a tap's outcome now (faults, requires) and schedules it after its delay. */

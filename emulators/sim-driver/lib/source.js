@@ -3,8 +3,9 @@
 'use strict';
 
 const SCREEN = {
-  android: { width: 1080, height: 2400, top: 210, margin: 48, gap: 36 },
-  ios: { width: 390, height: 844, top: 100, margin: 16, gap: 12 },
+  // top: below the status and app bars; bottom: the navigation bar / home indicator
+  android: { width: 1080, height: 2400, top: 210, bottom: 132, margin: 48, gap: 36 },
+  ios: { width: 390, height: 844, top: 100, bottom: 34, margin: 16, gap: 12 },
 };
 
 const HEIGHTS = {
@@ -17,6 +18,7 @@ const IOS_TYPES = {
   Button: 'Button', TextView: 'StaticText', EditText: 'TextField', ImageView: 'Image',
   CheckBox: 'Switch', Switch: 'Switch', ProgressBar: 'ActivityIndicator', FrameLayout: 'Other',
   LinearLayout: 'Other', View: 'Other', ScrollView: 'ScrollView', ListView: 'Table',
+  RecyclerView: 'Table',
 };
 const FROM_IOS = {
   Button: 'Button', StaticText: 'TextView', TextField: 'EditText', SecureTextField: 'EditText',
@@ -50,11 +52,27 @@ function layout(elements, dialect) {
   let y = s.top;
   return elements.map((el) => {
     if (el.bounds) return el.bounds;
-    const h = HEIGHTS[dialect][shortClass(el.class)] || HEIGHTS[dialect].TextView;
+    const h = el.height || HEIGHTS[dialect][shortClass(el.class)] || HEIGHTS[dialect].TextView;
     const box = [s.margin, y, s.width - s.margin, y + h];
     y += h + s.gap;
     return box;
   });
+}
+
+/** The band of the window a screen's content scrolls in: [top, bottom] in pixels. */
+function viewport(dialect) {
+  const s = SCREEN[dialect];
+  return [s.top, s.height - s.bottom];
+}
+
+/**
+ * How far a screen's content can scroll down (0 when it fits the window). Elements with
+ * model-given bounds stay put and do not count.
+ */
+function maxScroll(elements, boxes, dialect) {
+  const s = SCREEN[dialect];
+  const bottom = Math.max(0, ...boxes.filter((_, i) => !elements[i].bounds).map((b) => b[3]));
+  return Math.max(0, bottom + s.gap - viewport(dialect)[1]);
 }
 
 /** Bounds of a centred dialog's title, message and button. */
@@ -99,9 +117,9 @@ function attributes(node, dialect, index) {
       enabled: bool(node.enabled !== false),
       focusable: bool(node.clickable || editable),
       focused: bool(node.focused),
-      'long-clickable': 'false',
+      'long-clickable': bool(node.longClickable),
       password: bool(node.password),
-      scrollable: 'false',
+      scrollable: bool(node.scrollable),
       selected: bool(node.selected),
       bounds: `[${x1},${y1}][${x2},${y2}]`,
       displayed: 'true',
@@ -189,5 +207,5 @@ function flatten(root) {
 }
 
 module.exports = {
-  SCREEN, layout, dialogLayout, pageSource, flatten, shortClass, tagName, attributes,
+  SCREEN, layout, viewport, maxScroll, dialogLayout, pageSource, flatten, shortClass, tagName, attributes,
 };
