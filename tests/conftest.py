@@ -1,4 +1,4 @@
-"""Shared test set-up. Fixtures that start real services live in tests/fixtures/, one module each."""
+"""Shared test set-up. Fixtures that start real services live in tests/fixtures/, one each."""
 
 pytest_plugins: list[str] = [
     "tests.fixtures.alertmanager",

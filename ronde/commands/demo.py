@@ -87,10 +87,14 @@ def command(minutes: float | None, once: bool, every: str, no_live: bool, dashbo
             + (" and Chromium" if web_url else "") + ".\n"
             "Results go to [cyan]./ronde.db[/cyan], logs to [cyan]./ronde.log[/cyan].\n\n"
             "From another terminal:\n"
-            f"  break the login:   [bold]{ronde} sim fault sim-demo-shop login_refused[/bold]\n"
-            f"  take a phone away: [bold]{ronde} sim fault sim-demo-shop-2 offline[/bold]\n"
-            f"  repair:            [bold]{ronde} sim clear sim-demo-shop[/bold]\n"
-            f"  see the status:    [bold]{ronde} status[/bold]\n"
+            f"  break the login on one phone (a flake: the other phone confirms it works):\n"
+            f"    [bold]{ronde} sim fault sim-demo-shop login_refused[/bold]\n"
+            f"  ...and on the other (an outage: an incident after two confirmed failures):\n"
+            f"    [bold]{ronde} sim fault sim-demo-shop-2 login_refused[/bold]\n"
+            f"  see it:   [bold]{ronde} status[/bold], [bold]{ronde} alerts[/bold]"
+            + (f", the dashboard at [bold]http://{dashboard}[/bold]" if dashboard != "off"
+               else "") + "\n"
+            f"  repair:   [bold]{ronde} sim clear sim-demo-shop[/bold] (and sim-demo-shop-2)\n"
             "Ctrl-C stops the robot (running journeys finish first).",
             title="ronde demo"))
         code = start(

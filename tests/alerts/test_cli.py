@@ -87,7 +87,7 @@ def test_test_notification_reaches_mail_and_alertmanager(
 
 
 def test_test_notification_to_a_broken_channel_fails_clearly(tmp_path: Path) -> None:
-    from tests.fixtures.alertmanager import free_port
+    from tests.fixtures.net import free_port
 
     config = write_config(tmp_path, f"sqlite:///{tmp_path / 'r.db'}",
                           {"dead": f"json://127.0.0.1:{free_port()}/x"}, None)

@@ -157,7 +157,7 @@ def test_failed_deliveries_are_retried_with_backoff_and_recorded(
 def test_a_broken_channel_never_blocks_the_robot(
     store_url: str, tmp_path: Path, http_recorder: HttpRecorder
 ) -> None:
-    from tests.fixtures.alertmanager import free_port
+    from tests.fixtures.net import free_port
 
     dead = f"json://127.0.0.1:{free_port()}/nobody"
     h = make_harness(store_url, tmp_path, {"dead": dead, "hook": _json_url(http_recorder)},

@@ -18,6 +18,7 @@ from ronde.dashboard.artifacts import resolve_artifact
 from ronde.dashboard.exceptions import DashboardError
 from ronde.dashboard.server import serve_in_thread
 from storage.errors import StorageUnavailable
+from tests.fixtures.net import free_port
 from tests.fixtures.readside import PNG_1PX, Readside
 
 
@@ -202,18 +203,12 @@ def test_overview_in_real_chromium(readside: Readside, tmp_path: Path) -> None:
         handle.stop()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_ronde_dashboard_command_serves_the_configured_store(
     readside: Readside, tmp_path: Path
 ) -> None:
     config = tmp_path / "ronde.yaml"
     config.write_text(f"storage: {readside.store_url}\nartifacts: {readside.artifacts_dir}\n")
-    port = _free_port()
+    port = free_port()
     ronde = Path(sys.executable).with_name("ronde")
     proc = subprocess.Popen(
         [str(ronde), "dashboard", "--config", str(config), "--port", str(port)],

@@ -19,7 +19,7 @@ import pytest
 from emulators import faults
 from scheduler.triggers import JourneyTrigger
 from storage import Store
-from tests.fixtures.alertmanager import free_port
+from tests.fixtures.net import free_port
 from tests.scheduler.journeys_for_tests import robot_environ, write_config, write_journeys
 
 pytestmark = pytest.mark.appium
