@@ -31,8 +31,10 @@ def pick_device(devices: Sequence[DeviceSpec], journey: Journey,
         for device in devices:
             if device.name == name:
                 if not compatible(device, journey):
+                    needs = "a browser device" if journey.platform == Platform.WEB else (
+                        "a simulated device")
                     raise NoDevice(f"device {name!r} ({device.kind}) cannot run {journey.id!r} "
-                                   f"({journey.platform})")
+                                   f"({journey.platform}): it needs {needs} or an Appium URL")
                 return device
         known = ", ".join(d.name for d in devices) or "none"
         raise NoDevice(f"no device named {name!r} in the configuration (devices: {known})")

@@ -38,6 +38,7 @@ from journeys.yamlnodes import (
     pairs,
     scalar,
 )
+from robots.backends.profiles import PROFILES
 from robots.devices import DeviceSpec
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -49,6 +50,7 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _HTTP = re.compile(r"^https?://\S+$")
+_DB_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 LANGUAGES = ("en", "fr")
 RUNBOOK_FIELDS = ("journey", "category", "cause")
 MIN_REMIND_MS = 60_000
@@ -337,8 +339,17 @@ class _Reader:
     # ---- settings --------------------------------------------------------------------
 
     def storage(self, node: Node) -> str | None:
-        return self.url(node, "storage", _URL, "a database URL like sqlite:///ronde.db or "
-                                               "postgresql+psycopg://user@host/db")
+        expected = "a database URL like sqlite:///ronde.db or postgresql+psycopg://user@host/db"
+        url = self.url(node, "storage", _URL, expected)
+        if url is None:
+            return None
+        scheme = url.split("://", 1)[0]
+        if scheme.lower() not in _DB_SCHEMES:  # else a driver traceback at the first query
+            hint = did_you_mean(scheme, _DB_SCHEMES) or f" (expected {expected})"
+            self.error(node, f"storage: unsupported database {scheme!r}; Ronde stores into "
+                             f"SQLite or PostgreSQL{hint}")
+            return None
+        return url
 
     def artifacts(self, node: Node) -> Path | None:
         text = self.text(node, "artifacts")
@@ -548,6 +559,11 @@ class _Reader:
             if browser is not None:
                 emulate = self.text(browser["emulate"], f"{where}.browser.emulate") \
                     if "emulate" in browser else "Pixel 7"
+                if emulate is not None and emulate.strip().lower() not in PROFILES:
+                    names = [p.name for p in PROFILES.values()]  # else every run: error/session
+                    hint = did_you_mean(emulate, names) or f" (expected one of {', '.join(names)})"
+                    self.error(browser["emulate"], f"{where}.browser.emulate: unknown phone "
+                                                   f"{emulate!r}{hint}")
                 fields["browser_emulate"] = emulate
         if "capabilities" in data:
             if kind != "appium":

@@ -77,6 +77,7 @@ class Robot:
         self.stop_requested = threading.Event()
         self.stop_reason = ""
         self.triggers: dict[str, JourneyTrigger] = {}
+        self.load_failed = False  # --once: a journey file had errors, or none was found
         self._heartbeat_id: int | None = None
         self._scheduler: BackgroundScheduler | None = None
         runner.bus.subscribe(_log_event)
@@ -176,6 +177,10 @@ class Robot:
         hours are skipped. Returns every attempt's result."""
         reload = self.catalog.load()
         self._report(reload)
+        self.load_failed = bool(reload.problems) or not self.catalog.all()
+        if not self.catalog.all():
+            log.error("no valid journey to run in %s", ", ".join(map(str, self.catalog.paths)),
+                      extra={"event": "no_journeys"})
         now = self.clock()
         slot = now.replace(microsecond=0)
         due = []
@@ -328,8 +333,12 @@ class Robot:
             log.error("alerts tick failed: %s", exc, extra={"event": "alerts_failed"})
 
 
-def exit_code(results: list[RunResult]) -> int:
-    """`--once`: 0 when each journey's last attempt passed or was degraded, else 1."""
+def exit_code(results: list[RunResult], load_failed: bool = False) -> int:
+    """`--once`: 0 when each journey's last attempt passed or was degraded, else 1; 2 when a
+    journey file had errors or no journey was found (bad input, as `ronde run`), so a cron
+    job or CI step never reports success while a journey was not checked."""
+    if load_failed:
+        return 2
     final: dict[str, RunResult] = {}
     for result in results:
         final[result.journey] = result

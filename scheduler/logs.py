@@ -18,6 +18,7 @@ from rich.console import Console
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 MASK = "•••"
+_PACKAGES = ("scheduler", "storage")  # packages whose modules log by __name__
 
 
 class SecretMask(logging.Filter):
@@ -124,6 +125,12 @@ def setup_logging(
     for handler in handlers:
         handler.addFilter(secrets)
         root.addHandler(handler)
+    # The packages' module loggers (alert engine, notification worker, storage spool) log
+    # outside the `ronde` tree: without this, their warnings missed ronde.log and the mask.
+    for name in _PACKAGES:
+        logging.getLogger(name).setLevel(root.level)
+        for handler in handlers:
+            logging.getLogger(name).addHandler(handler)
     # APScheduler's errors go to the same sinks; its warnings (misfires, overruns) are
     # reported by the scheduler itself, in the robot's words.
     aps = logging.getLogger("apscheduler")
@@ -134,11 +141,13 @@ def setup_logging(
 
 
 def teardown_logging(handlers: list[logging.Handler]) -> None:
-    for name in ("ronde", "apscheduler"):
+    for name in ("ronde", "apscheduler", *_PACKAGES):
         logger = logging.getLogger(name)
         for handler in handlers:
             logger.removeHandler(handler)
     logging.getLogger("ronde").propagate = True  # as it was: e.g. pytest's capture
+    for name in _PACKAGES:
+        logging.getLogger(name).setLevel(logging.NOTSET)
     for handler in handlers:
         handler.close()
 

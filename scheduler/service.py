@@ -71,7 +71,8 @@ def serve(settings: Settings, console: Console | None = None) -> int:
             appium = _appium(settings, stack, environ)
             robot = _build(settings, store, appium, environ, mask)
             if settings.once:
-                return exit_code(robot.run_once())
+                results = robot.run_once()
+                return exit_code(results, robot.load_failed)
             _dashboard(settings, stack, console)
             return _around_the_clock(robot, settings, console)
     finally:

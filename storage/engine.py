@@ -33,6 +33,19 @@ UNAVAILABLE = (
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for `url`; an unknown database, a missing driver or a malformed URL is a
+    StorageError naming only the URL's scheme (never its password)."""
+    try:
+        return _make_engine(url)
+    except (ImportError, sa_exc.ArgumentError) as exc:  # NoSuchModuleError is an ArgumentError
+        scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+        raise StorageError(
+            f"database URL {scheme}://...: {_first_line(exc)} (Ronde stores into SQLite or "
+            "PostgreSQL: expected sqlite:///path/ronde.db or postgresql+psycopg://user@host/db)"
+        ) from exc
+
+
+def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")

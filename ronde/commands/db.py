@@ -87,13 +87,16 @@ def upgrade(config: Path | None, url: str | None) -> None:
 @url_option
 def current(config: Path | None, url: str | None) -> None:
     """Show the database's revision and the code's latest one (migrates nothing)."""
+    from storage import StorageError
     from storage.engine import safe_url
     from storage.migrate import head_revision
 
     settings = _settings(config, url)
     store = _open(settings, migrate=False)
     try:
-        revision = store.current_revision()
+        revision = store.current_revision()  # the first query: an unreachable server fails here
+    except StorageError as exc:
+        raise click.ClickException(str(exc)) from exc
     finally:
         store.close()
     head = head_revision()

@@ -39,6 +39,17 @@ def demo_config(web: bool, storage_url: str = "sqlite:///ronde.db",
     return Config(storage_url=storage_url, artifacts_dir=artifacts, devices=tuple(devices))
 
 
+def ronde_command(executable: str = sys.executable, cwd: Path | None = None) -> str:
+    """The `ronde` beside this Python, relative to the working directory when inside it
+    (`.venv/bin/ronde`, as in the README): short enough that the panel's lines do not wrap
+    on an 80-column terminal, which breaks copy and paste."""
+    bindir = Path(executable).parent
+    try:
+        return f"{bindir.relative_to(cwd or Path.cwd())}/ronde"
+    except ValueError:
+        return f"{bindir}/ronde"
+
+
 def _examples() -> Path:
     local = Path("journeys/examples")
     if local.is_dir():
@@ -80,7 +91,7 @@ def command(minutes: float | None, once: bool, every: str, no_live: bool, dashbo
         if web_url:
             os.environ["SHOP_WEB_URL"] = web_url
         config = demo_config(web=web_url is not None)
-        ronde = f"{Path(sys.executable).parent}/ronde"
+        ronde = ronde_command()
         console.print(Panel.fit(
             "[bold]Ronde demo[/bold]: the robot walks the demo shop's journeys on "
             f"{' and '.join(DEMO_DEVICES)}"
@@ -89,7 +100,7 @@ def command(minutes: float | None, once: bool, every: str, no_live: bool, dashbo
             "From another terminal:\n"
             f"  break the login on one phone (a flake: the other phone confirms it works):\n"
             f"    [bold]{ronde} sim fault sim-demo-shop login_refused[/bold]\n"
-            f"  ...and on the other (an outage: an incident after two confirmed failures):\n"
+            f"  ...and on the other (an outage: an incident within a round or two):\n"
             f"    [bold]{ronde} sim fault sim-demo-shop-2 login_refused[/bold]\n"
             f"  see it:   [bold]{ronde} status[/bold], [bold]{ronde} alerts[/bold]"
             + (f", the dashboard at [bold]http://{dashboard}[/bold]" if dashboard != "off"

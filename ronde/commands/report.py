@@ -11,6 +11,8 @@ from journeys.durations import parse_duration
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str) -> timedelta:
+    if value.strip().isdigit():  # a duration's bare integer is milliseconds: an empty report
+        raise click.BadParameter(f"{value!r} has no unit (expected a period like 7d, 10d or 36h)")
     try:
         return timedelta(milliseconds=parse_duration(value))
     except ValueError as exc:

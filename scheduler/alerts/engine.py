@@ -217,6 +217,8 @@ class AlertEngine:
                 log.info("incident %s already opened by another robot", decision.key)
                 return Transition(self.incidents.latest(decision.key), None, False)
         step = Transition(incident, step.event, changed)
+        if step.event in (Event.FIRING, Event.RESOLVED):
+            _log_incident(incident, step.event)
         if step.event is not None:
             self._notify(incident, step.event, decision, now)
         return step
@@ -377,3 +379,16 @@ def _journey_masker(journey: Journey, environ: Mapping[str, str]) -> Any:
     except Exception as exc:  # a missing variable must not stop an alert
         log.debug("no masker for %s: %s", journey.id, exc)
         return None
+
+
+def _log_incident(incident: Incident, event: Event) -> None:
+    """One line in the robot's log when an incident opens or resolves: whoever watches the
+    console or ronde.log sees it even with no channel configured."""
+    cause = f" — {incident.diagnosis.title_en}" if incident.diagnosis is not None else ""
+    level = logging.WARNING if event is Event.FIRING else logging.INFO
+    log.log(level, "incident #%s %s: %s %s%s", incident.id, event.value, incident.kind.value,
+            incident.journey, cause,
+            extra={"event": f"incident_{event.value}", "journey": incident.journey,
+                   "incident": incident.id,
+                   "category": incident.category.value if incident.category else ""})
+

@@ -3,6 +3,7 @@ recording HTTP endpoint: lifecycle, dedup, re-notify, maintenance, robot alerts,
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,23 @@ def test_lifecycle_one_incident_one_firing_one_resolved(
     sent = h.store.notifications(incident_id=resolved.id)
     assert [(n.channel, n.kind, n.ok) for n in sent] == [
         ("hook", "firing", True), ("hook", "resolved", True)]
+
+
+def test_opening_and_resolving_are_logged_for_the_robot_console(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = harness
+    with caplog.at_level(logging.INFO, logger="scheduler.alerts.engine"):
+        for minute in (0, 1, 2):
+            h.check(minute, "down")
+        for minute in (6, 7):
+            h.check(minute, "up")
+        h.drain()
+    logged = [r for r in caplog.records if getattr(r, "event", "").startswith("incident_")]
+    assert [(r.levelname, getattr(r, "event", None), getattr(r, "journey", None))
+            for r in logged] == [("WARNING", "incident_firing", "shop-login"),
+                                 ("INFO", "incident_resolved", "shop-login")]
+    assert logged[0].getMessage().startswith("incident #")
 
 
 def test_re_notified_while_firing_until_acknowledged(

@@ -26,6 +26,10 @@ def test_example_journey_passes(name: str, run_sim: Callable[..., RunResult]) ->
     assert result.transactions and all(
         t.response_ms is not None and t.resolution_ms is not None and t.resolution_ms > 0
         for t in result.transactions)
+    # every transition of the demo shop takes 150 ms or more: a figure near zero means the
+    # check already held before the action, and the transaction measured nothing
+    assert all(t.response_ms >= 100 for t in result.transactions), [
+        (t.name, t.response_ms) for t in result.transactions]
     if any(t.is_load for t in iter_transactions(journey.commands)):
         assert result.load_ms is not None and result.load_resolution_ms is not None
         assert result.load_ms + result.load_resolution_ms >= 900  # launch_ms of the model

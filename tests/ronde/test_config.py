@@ -146,6 +146,12 @@ BAD: list[tuple[str, list[str]]] = [
     ("storage: ronde.db\n", ["1:10: storage: 'ronde.db' is not a URL (expected a database URL "
                              "like sqlite:///ronde.db or postgresql+psycopg://user@host/db)"]),
     ("storag: x\n", ["1:1: unknown setting 'storag' (did you mean 'storage'?)"]),
+    ("storage: postgres://u@h/db\n", ["1:10: storage: unsupported database 'postgres'; Ronde "
+                                      "stores into SQLite or PostgreSQL (did you mean "
+                                      "'postgresql'?)"]),
+    ("storage: mysql://u@h/db\n", ["1:10: storage: unsupported database 'mysql'; Ronde stores "
+                                   "into SQLite or PostgreSQL (expected a database URL like "
+                                   "sqlite:///ronde.db or postgresql+psycopg://user@host/db)"]),
     ("storage: sqlite:///a.db\nstorage: sqlite:///b.db\n",
      ["2:1: ronde.yaml: duplicate key 'storage' (first given at line 1, column 1)"]),
     ("channels:\n  qa: mailtos://u:${NOPE_PASSWORD}@x\n",
@@ -155,6 +161,8 @@ BAD: list[tuple[str, list[str]]] = [
      ["2:7: channels.qa: not a URL (expected an Apprise URL like slack://... or mailtos://...)"]),
     ("devices:\n  - name: a\n    simulated: {app: nope.yaml}\n",
      ["3:22: devices[0].simulated.app: no such file 'nope.yaml' (looked for {dir}/nope.yaml)"]),
+    ("devices:\n  - name: a\n    browser: {emulate: Pixel 77}\n",
+     ["3:24: devices[0].browser.emulate: unknown phone 'Pixel 77' (did you mean 'Pixel 7'?)"]),
     ("devices:\n  - name: a\n    tags: [x]\n",
      ["2:5: devices[0]: expected exactly one of simulated, appium or browser (found none)"]),
     ("devices:\n  - name: a\n    appium: http://h:4723\n    browser: {}\n",

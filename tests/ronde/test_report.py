@@ -116,6 +116,9 @@ def test_bad_period_is_refused_clearly(readside: Readside, tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "not a duration" in result.output
     assert not (tmp_path / "r.html").exists()
+    bare = CliRunner().invoke(main, ["report", "--since", "10", "--out", str(tmp_path / "r.html")])
+    assert bare.exit_code == 2 and "'10' has no unit (expected a period like 7d" in bare.output
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_downtime_counts_open_incidents_up_to_the_end() -> None:

@@ -41,10 +41,10 @@ class SlowRobot:
 
 
 def make_robot(store: Store, journeys: list[Any], devices: list[DeviceSpec], run: Any,
-               every_ms: int, grace_s: float = 5.0) -> Robot:
+               every_ms: int, grace_s: float = 5.0, problems: tuple[Any, ...] = ()) -> Robot:
     pool = DevicePool(devices)
     recorder = StoreRecorder(store)
-    catalog = Catalog([Path("/nonexistent")], loader=lambda _p: (list(journeys), []))
+    catalog = Catalog([Path("/nonexistent")], loader=lambda _p: (list(journeys), list(problems)))
     runner = RoundRunner(journeys=catalog.get, pool=pool, recorder=recorder, run=run,
                          artifacts_dir=Path("/tmp"), environ={},
                          lease_wait_s=lambda j: every_ms / 1000)
@@ -163,6 +163,27 @@ def test_once_runs_each_journey_and_reports_failure_in_the_exit_code(store: Stor
     assert exit_code(results) == 1
     assert exit_code([r for r in results if r.journey == "good"]) == 0
     assert len(store.runs()) == 3
+
+
+def test_once_exits_2_when_a_journey_file_is_bad_or_there_is_none(store: Store) -> None:
+    """A cron job or CI step must not report success while a journey was not checked."""
+    from journeys.errors import Problem
+    from journeys.model import Position
+    from scheduler.daemon import exit_code
+
+    bad = Problem(Position("/j/bad.yaml", 3, 10), "monitor.every: '5 minutes' is not a duration")
+    robot = make_robot(store, [journey("good")], [sim("d1")], SlowRobot(0.01), every_ms=60_000,
+                       problems=(bad,))
+    results = robot.run_once()
+    assert [r.journey for r in results] == ["good"]  # the good journey still runs
+    assert robot.load_failed and exit_code(results, robot.load_failed) == 2
+
+    empty = make_robot(store, [], [sim("d1")], SlowRobot(0.01), every_ms=60_000)
+    assert empty.run_once() == [] and empty.load_failed
+    assert exit_code([], empty.load_failed) == 2
+
+    fine = make_robot(store, [journey("ok")], [sim("d1")], SlowRobot(0.01), every_ms=60_000)
+    assert exit_code(fine.run_once(), fine.load_failed) == 0
 
 
 def test_start_closes_runs_of_dead_robots_but_not_of_live_ones(tmp_path: Path) -> None:

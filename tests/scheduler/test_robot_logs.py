@@ -46,6 +46,25 @@ def test_runs_are_json_lines_and_secrets_never_reach_a_sink(tmp_path: Path) -> N
     assert "(confirmation 2)" in out.getvalue()
 
 
+def test_the_packages_module_loggers_reach_both_sinks_masked(tmp_path: Path) -> None:
+    """The alert engine, notification worker and storage log by module name, outside the
+    `ronde` logger: their warnings must still land in ronde.log, masked."""
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=False)
+    handlers = setup_logging(tmp_path / "ronde.log", console, SecretMask(["smtp-pass-123"]))
+    try:
+        logging.getLogger("storage.store").warning("database unreachable, result r1 spooled")
+        logging.getLogger("scheduler.notify.worker").warning(
+            "notification to ops-mail failed: login smtp-pass-123 refused")
+    finally:
+        teardown_logging(handlers)
+    logged = [json.loads(x) for x in (tmp_path / "ronde.log").read_text().splitlines()]
+    assert [x["logger"] for x in logged] == ["storage.store", "scheduler.notify.worker"]
+    assert "smtp-pass-123" not in (tmp_path / "ronde.log").read_text() + out.getvalue()
+    assert "result r1 spooled" in out.getvalue() and "login ••• refused" in out.getvalue()
+    assert logging.getLogger("storage").handlers == []  # detached again
+
+
 def test_the_mask_never_forgets_a_secret_across_reloads() -> None:
     mask = SecretMask(["smtp-pass-123"])
     mask.update(["demo-secret"])

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from robots.result import Artifact
 from ronde.cli import main
-from storage import Store
+from storage import StorageError, Store
 from storage.migrate import head_revision
 from storage.models import ArtifactRow, MeasurementRow, StepRow, TransactionRow
 from tests.storage.builders import result, tx
@@ -102,6 +102,13 @@ def test_ronde_db_commands(tmp_path: Path) -> None:
     down = runner.invoke(main, ["db", "upgrade", "--url",
                                 "postgresql+psycopg://nobody@127.0.0.1:1/none"])
     assert down.exit_code == 1 and "unreachable" in down.output
+    down_current = runner.invoke(main, ["db", "current", "--url",
+                                        "postgresql+psycopg://nobody@127.0.0.1:1/none"])
+    assert down_current.exit_code == 1 and "unreachable" in down_current.output
+    assert not isinstance(down_current.exception, StorageError)  # a message, no traceback
+    other = runner.invoke(main, ["db", "current", "--url", "mysql://u:hunter2@h/db"])
+    assert other.exit_code == 1 and "database URL mysql://...: " in other.output
+    assert "SQLite or PostgreSQL" in other.output and "hunter2" not in other.output
 
 
 def test_ronde_db_reads_the_configuration(tmp_path: Path) -> None:
