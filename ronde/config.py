@@ -175,6 +175,17 @@ def default_config() -> Config:
     return Config(devices=default_devices())
 
 
+LOCAL_CONFIG = Path("ronde.yaml")
+
+
+def load_command_config(path: str | os.PathLike[str] | None) -> Config:
+    """What every `ronde` command reads: `--config` when given (it must exist), else
+    ./ronde.yaml when there is one, else the defaults — so all commands see the same robot."""
+    if path is not None:
+        return load_config(path, required=True)
+    return load_config(LOCAL_CONFIG if LOCAL_CONFIG.is_file() else None)
+
+
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = False,
                 environ: Mapping[str, str] | None = None) -> Config:
     """The configuration in `path`; the defaults when there is no file (unless `required`)."""
@@ -709,5 +720,6 @@ __all__ = [
     "MaintenanceWindow",
     "default_config",
     "default_devices",
+    "load_command_config",
     "load_config",
 ]

@@ -14,13 +14,13 @@ import click
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 def command(config_path: Path | None, host: str, port: int) -> None:
     """Serve the dashboard: journeys, availability, response times, runs, incidents, /metrics."""
-    from ronde.config import ConfigError, load_config
+    from ronde.config import ConfigError, load_command_config
     from ronde.dashboard.server import serve_forever
     from ronde.report.store_source import StoreSource
     from storage.errors import StorageError
 
     try:
-        config = load_config(config_path, required=config_path is not None)
+        config = load_command_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"invalid configuration:\n{exc}") from exc
     try:

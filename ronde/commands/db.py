@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-DEFAULT_CONFIG = Path("ronde.yaml")
 _DURATION = re.compile(r"^\s*([0-9]+)\s*(d|h|m|w)\s*$")
 _UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1),
           "m": timedelta(minutes=1)}
@@ -27,11 +26,10 @@ def _settings(
     """The storage URL and artifacts directory: options first, then ronde.yaml's values."""
     if config is None and url is not None:
         return Settings(url=url, artifacts_dir=artifacts or Path("artifacts"))
-    from ronde.config import ConfigError, load_config
+    from ronde.config import ConfigError, load_command_config
 
-    path = config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     try:
-        loaded = load_config(path, required=config is not None)
+        loaded = load_command_config(config)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     return Settings(

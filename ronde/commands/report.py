@@ -51,7 +51,7 @@ def command(
     title: str,
 ) -> None:
     """Write the trial report: availability, response and load times, errors, incidents."""
-    from ronde.config import ConfigError, load_config
+    from ronde.config import ConfigError, load_command_config
     from ronde.report.exceptions import ReportError
     from ronde.report.pdf import html_to_pdf
     from ronde.report.render import render_report
@@ -61,7 +61,7 @@ def command(
     end = until.replace(tzinfo=UTC) if until else datetime.now(UTC)
     start = end - since
     try:
-        config = load_config(config_path, required=config_path is not None)
+        config = load_command_config(config_path)
     except ConfigError as exc:
         raise click.ClickException(f"invalid configuration:\n{exc}") from exc
     missing = _missing_sqlite_file(config.storage_url)

@@ -92,12 +92,10 @@ def command(journeys: tuple[str, ...], config_path: str | None, device_name: str
 
 
 def _load_config(path: str | None, err: Console) -> Any:
-    from ronde.config import load_config
+    from ronde.config import load_command_config
 
-    if path is None and Path("ronde.yaml").is_file():
-        path = "ronde.yaml"
     try:
-        return load_config(Path(path) if path else None, required=path is not None)
+        return load_command_config(path)
     except Exception as exc:  # ConfigError and friends: shown as file:line:column lines
         err.print(f"[red]{exc}[/red]", markup=True, soft_wrap=True)
         raise SystemExit(2) from None

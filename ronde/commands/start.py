@@ -9,18 +9,15 @@ from typing import Any
 import click
 from rich.console import Console
 
-DEFAULT_CONFIG = Path("ronde.yaml")
-
 
 def load_settings_config(config_path: Path | None) -> Any:
     """ronde.yaml as given, else ./ronde.yaml when present, else the built-in defaults;
     a bad file exits with its file:line:column problems."""
-    from ronde.config import ConfigError, load_config
+    from ronde.config import ConfigError, load_command_config
 
-    path = config_path or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        config = load_config(path, required=config_path is not None)
+        config = load_command_config(config_path)
     except ConfigError as exc:
         err.print(f"[bold red]ronde.yaml is not valid:[/bold red]\n{exc}")
         sys.exit(2)

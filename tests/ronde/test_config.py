@@ -351,3 +351,21 @@ def test_validate_shows_configuration_warnings(tmp_path: Path) -> None:
     assert f"warning: {config}:2:9: channels.chat: Apprise cannot use this slack:// URL" in (
         result.stderr)
     assert "PLACEHOLDER" not in result.output
+
+
+def test_every_command_reads_the_local_ronde_yaml(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --config, `report` (like run, start, db, dashboard) reads ./ronde.yaml."""
+    from click.testing import CliRunner
+
+    from ronde.cli import main
+    from ronde.config import load_command_config
+
+    monkeypatch.chdir(tmp_path)
+    assert load_command_config(None).storage_url == "sqlite:///ronde.db"  # no file: defaults
+    (tmp_path / "ronde.yaml").write_text("storage: sqlite:///elsewhere.db\n")
+    assert load_command_config(None).storage_url == "sqlite:///elsewhere.db"
+    result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code != 0 and "elsewhere.db" in result.output, result.output
+    with pytest.raises(ConfigError):
+        load_command_config(tmp_path / "missing.yaml")  # an explicit --config must exist
