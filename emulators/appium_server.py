@@ -1,14 +1,20 @@
 """The project's Appium 3 server as a child process: started on a free loopback port, waited for,
-logged to a file, stopped cleanly, and reported with its log tail when it dies on its own."""
+logged to a file, stopped cleanly, and reported with its log tail when it dies on its own.
+
+Appium runs in its own process group under a watchdog (`appium_guard.py`) and keeps its files
+in a private, locked temporary folder (`rundir`): when Ronde dies, even by kill -9, the group
+and the folder go too, and the next start sweeps any folder a dead owner left behind.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
-import tempfile
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -19,6 +25,9 @@ import httpx
 from emulators.exceptions import AppiumCrashed, AppiumNotInstalled, AppiumServerError
 from emulators.faults import state_dir
 from emulators.project import appium_bin, appium_home, project_root
+from emulators.rundir import RunDir, sweep
+
+GUARD = Path(__file__).with_name("appium_guard.py")
 
 # Demo values for the demo shop's credentials, used when the environment does not set them.
 DEMO_ENV: dict[str, str] = {"SHOP_USER": "qa-robot@example.com", "SHOP_PASSWORD": "demo-secret"}
@@ -48,6 +57,9 @@ class AppiumServer:
     shop's credentials default to DEMO_ENV). `drivers` limits which installed drivers load
     (faster start); None loads them all (e.g. uiautomator2 for a real phone). `log_level` is
     `warn` by default because at `info` Appium logs every request body, typed secrets included.
+    `mask_pattern`, a JavaScript regular expression (journeys.masking's `js_pattern()`), is
+    handed to Appium's `--log-filters`: its matches are logged as `•••` at any level. The rules
+    file holding it exists only until Appium has read it at start-up.
     """
 
     def __init__(
@@ -61,18 +73,29 @@ class AppiumServer:
         startup_timeout: float = 60.0,
         extra_args: Iterable[str] = (),
         log_level: str = "warn",
+        mask_pattern: str | None = None,
     ) -> None:
         self.root = root or project_root()
         self.host = "127.0.0.1"
         self.port: int | None = None
-        self.log_path = log_path or Path(tempfile.mkdtemp(prefix="ronde-appium-")) / "appium.log"
+        self._log_path = log_path  # None: in the private folder, gone with it at stop()
+        self._run_dir: RunDir | None = None
         self.sim_state = sim_state or state_dir()
         self.env = dict(env or {})
         self.drivers = list(drivers) if drivers is not None else None
         self.startup_timeout = startup_timeout
         self.extra_args = list(extra_args)
         self.log_level = log_level
+        self.mask_pattern = mask_pattern
         self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log_path(self) -> Path:
+        if self._log_path is not None:
+            return self._log_path
+        if self._run_dir is None:
+            raise AppiumServerError("the Appium server is not started")
+        return self._run_dir.path / "appium.log"
 
     @property
     def url(self) -> str:
@@ -95,17 +118,40 @@ class AppiumServer:
         binary = appium_bin(self.root)
         if self.drivers and "ronde-sim" in self.drivers:
             check_sim_driver(self.root)
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        sweep()  # folders of servers whose Ronde was killed before it could clean up
+        self._run_dir = run_dir = RunDir()
+        try:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            return self._start(binary, self._log_filters(run_dir.path))
+        except BaseException:
+            self._kill()
+            self._remove_run_dir()
+            raise
+        finally:  # Appium has read its filters: the secrets leave the disk
+            (run_dir.path / "log-filters.json").unlink(missing_ok=True)
+
+    def _log_filters(self, folder: Path) -> list[str]:
+        if not self.mask_pattern:
+            return []
+        rules = folder / "log-filters.json"
+        rules.touch(mode=0o600)
+        rules.write_text(json.dumps([{"pattern": self.mask_pattern, "replacer": "•••"}]))
+        return ["--log-filters", str(rules)]
+
+    def _start(self, binary: Path, filters: list[str]) -> AppiumServer:
+        assert self._run_dir is not None
         for attempt in range(3):  # another process may grab the free port before Appium binds it
-            self.port = free_port(self.host)
+            # a restart keeps its URL when it can; another process may have taken the port
+            self.port = self.port if attempt == 0 and self.port else free_port(self.host)
             args = [str(binary), "server", "--address", self.host, "--port", str(self.port),
                     "--log-no-colors", "--log-timestamp", "--log-level", self.log_level,
-                    *self.extra_args]
+                    *filters, *self.extra_args]
             if self.drivers is not None:
                 args += ["--use-drivers", ",".join(self.drivers)]
+            guard = [sys.executable, str(GUARD), str(os.getpid()), str(self._run_dir.path), "--"]
             with open(self.log_path, "ab") as log:
                 self.process = subprocess.Popen(
-                    args, cwd=self.root, env=self._environment(), stdout=log,
+                    [*guard, *args], cwd=self.root, env=self._environment(), stdout=log,
                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
                 )
             try:
@@ -125,11 +171,10 @@ class AppiumServer:
                 if httpx.get(f"{self.url}/status", timeout=2).status_code == 200:
                     return
             time.sleep(0.1)
-        self.stop()
-        raise AppiumServerError(
-            f"Appium did not answer on {self.url}/status within {self.startup_timeout:.0f} s; "
-            f"log: {self.log_path}\n{self.log_tail()}"
-        )
+        message = (f"Appium did not answer on {self.url}/status within "
+                   f"{self.startup_timeout:.0f} s; log: {self.log_path}\n{self.log_tail()}")
+        self._kill()
+        raise AppiumServerError(message)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -152,7 +197,17 @@ class AppiumServer:
             return ""
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM to Appium's process group, SIGKILL after `timeout` seconds."""
+        """SIGTERM to Appium's process group, SIGKILL after `timeout` seconds; then its private
+        folder goes."""
+        self._kill(timeout)
+        self._remove_run_dir()
+
+    def _remove_run_dir(self) -> None:
+        run_dir, self._run_dir = self._run_dir, None
+        if run_dir is not None:
+            run_dir.remove()
+
+    def _kill(self, timeout: float = 10.0) -> None:
         proc, self.process = self.process, None
         if proc is None or proc.poll() is not None:
             return

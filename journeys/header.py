@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeys import model as m
 from journeys.durations import format_duration
+from journeys.errors import Problem
 from journeys.reader import BAD, Reader
 from journeys.spec import ALERT_KEYS, HEADER_KEYS, MONITOR_KEYS, UNSUPPORTED_HEADER_KEYS
 from journeys.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, did_you_mean
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from ronde.config import Config
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
+_HEADER_NAMES = [k.name for k in HEADER_KEYS]
 
 
 @dataclass
@@ -44,6 +46,11 @@ class Header:
         return self.data.get("env", ())
 
     @property
+    def hooks(self) -> tuple[tuple[m.Command, ...], tuple[m.Command, ...]]:
+        """(onFlowStart, onFlowComplete) commands."""
+        return self.data.get("on_flow_start", ()), self.data.get("on_flow_complete", ())
+
+    @property
     def monitor(self) -> dict[str, Any]:
         return self.data.get("monitor") or {}
 
@@ -59,10 +66,22 @@ def read_header(reader: Reader, node: Node | None) -> Header | Any:
                 reader.error(key_node, f"{name}: {UNSUPPORTED_HEADER_KEYS[name]}")
         node.value = [(k, v) for k, v in node.value
                       if not (isinstance(k, ScalarNode) and k.value in UNSUPPORTED_HEADER_KEYS)]
+        node.value = [(k, v) for k, v in node.value if _known_or_noted(reader, k)]
     data = reader.section(node, HEADER_KEYS, "")
     if data is BAD:
         return BAD
     return Header(node, data)
+
+
+def _known_or_noted(reader: Reader, key_node: Node) -> bool:
+    """Keeps Ronde's header keys (and near misses of them, refused later as typos); notes and
+    drops any other key, as Maestro keeps unknown header keys aside."""
+    name = key_node.value if isinstance(key_node, ScalarNode) else None
+    if not isinstance(name, str) or name in _HEADER_NAMES or did_you_mean(name, _HEADER_NAMES):
+        return True
+    reader.src.notes.append(Problem(reader.src.pos(key_node), f"header: {name!r} is not a "
+                                    "Ronde key: ignored, as Maestro ignores unknown keys"))
+    return False
 
 
 def default_id(stem: str) -> str:

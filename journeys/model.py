@@ -64,6 +64,13 @@ class Selector:
     right_of: Selector | None = None
     child_of: Selector | None = None
     contains_child: Selector | None = None
+    # Maestro's size selector (pixels, +- tolerance), traits ("text long-text square") and
+    # descendants that must all be inside the element
+    width: int | None = None
+    height: int | None = None
+    tolerance: int | None = None
+    traits: tuple[str, ...] = ()
+    contains_descendants: tuple[Selector, ...] = ()
     pos: Position = field(default=NOWHERE, compare=False)
 
     def describe(self) -> str:
@@ -77,6 +84,32 @@ class Selector:
         if self.css is not None:
             return f"css={self.css}"
         return "element"
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """A screen point: percentages of the screen ("50%, 90%") or pixels ("100, 200")."""
+
+    x: float
+    y: float
+    relative: bool = True
+
+    def __str__(self) -> str:
+        unit = "%" if self.relative else ""
+        return f"{self.x:g}{unit}, {self.y:g}{unit}"
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """A typed value written with `${VAR}` (`timeout: ${TIMEOUT}`): kept as text, resolved
+    and checked against the same rules when the command runs (`journeys.deferred`)."""
+
+    text: str
+    kind: str  # a journeys.spec.Kind value
+    where: str  # `extendedWaitUntil.timeout`, for the run-time error
+    minimum: int | None = None
+    maximum: int | None = None
+    pos: Position = field(default=NOWHERE, compare=False)
 
 
 # ---- commands -------------------------------------------------------------------------
@@ -100,6 +133,9 @@ class LaunchApp(Command):
     app_id: str | None = None
     clear_state: bool = False
     stop_app: bool = True
+    clear_keychain: bool = False
+    permissions: tuple[tuple[str, str], ...] = ()  # Maestro's default: all -> allow
+    arguments: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,26 +154,33 @@ class ClearState(Command):
 class OpenLink(Command):
     name = "openLink"
     link: str
+    browser: bool = False  # open in the browser, not in the app the link belongs to
+    auto_verify: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TapOn(Command):
     name = "tapOn"
-    selector: Selector
+    selector: Selector | None = None  # None: `point` is set
+    point: Point | None = None
     repeat: int = 1
+    delay_ms: int | None = None  # between repeated taps (Maestro: 100ms)
     retry_tap_if_no_change: bool = False
+    wait_until_visible: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LongPressOn(Command):
     name = "longPressOn"
-    selector: Selector
+    selector: Selector | None = None
+    point: Point | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DoubleTapOn(Command):
     name = "doubleTapOn"
-    selector: Selector
+    selector: Selector | None = None
+    point: Point | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -207,17 +250,21 @@ class ScrollUntilVisible(Command):
     element: Selector
     direction: Direction = Direction.DOWN
     timeout_ms: int | None = None
+    visibility_percentage: int = 100  # share of the element that must be on the screen
+    speed: int = 40  # 0-100: Maestro's scroll speed (100 is the fastest swipe)
+    center_element: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Swipe(Command):
-    """Either `direction`, or `start`/`end` as (x%, y%) of the screen."""
+    """Either `direction` (on the screen, or `from` an element), or `start`/`end` points."""
 
     name = "swipe"
     direction: Direction | None = None
-    start: tuple[float, float] | None = None
-    end: tuple[float, float] | None = None
-    duration_ms: int | None = None
+    start: Point | None = None
+    end: Point | None = None
+    from_: Selector | None = None
+    duration_ms: int | None = None  # Maestro's default: 400ms
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -233,6 +280,8 @@ class Condition:
     visible: Selector | None = None
     not_visible: Selector | None = None
     platform: Platform | None = None
+    script: str | None = None  # `true:`: a `${...}` whose value must be truthy (Maestro's rule)
+    label: str | None = None
     pos: Position = field(default=NOWHERE, compare=False)
 
 
@@ -247,6 +296,9 @@ class RunFlow(Command):
     env: tuple[tuple[str, str], ...] = ()
     # the sub-flow file's own `env:` header: defaults that the environment overrides
     file_env: tuple[tuple[str, str], ...] = ()
+    # hooks around `commands`: a sub-flow file's onFlowStart / onFlowComplete
+    on_flow_start: tuple[Command, ...] = ()
+    on_flow_complete: tuple[Command, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -259,9 +311,161 @@ class Repeat(Command):
     commands: tuple[Command, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Retry(Command):
+    """Runs the commands (inline, or a file's) again when they fail, up to `max_retries`."""
+
+    name = "retry"
+    max_retries: int = 1
+    file: str | None = None
+    commands: tuple[Command, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    file_env: tuple[tuple[str, str], ...] = ()
+
+
+# ---- device commands (Maestro's, beyond the first subset) -------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KillApp(Command):
+    """Kills the app as the system would (no clean stop): tests process-death recovery."""
+
+    name = "killApp"
+    app_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClearKeychain(Command):
+    name = "clearKeychain"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CopyTextFrom(Command):
+    """Remembers the element's text for pasteText (and `maestro.copiedText`)."""
+
+    name = "copyTextFrom"
+    selector: Selector
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasteText(Command):
+    name = "pasteText"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRandom(Command):
+    """Types generated text; `length` counts characters (TEXT, NUMBER)."""
+
+    name = "inputRandom"
+    length: int = 8
+
+    #: what is generated: text, number, email or person name
+    random = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRandomText(InputRandom):
+    name = "inputRandomText"
+    random = "text"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRandomNumber(InputRandom):
+    name = "inputRandomNumber"
+    random = "number"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRandomEmail(InputRandom):
+    name = "inputRandomEmail"
+    random = "email"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InputRandomPersonName(InputRandom):
+    name = "inputRandomPersonName"
+    random = "person_name"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetLocation(Command):
+    """Latitude and longitude as written (they may hold ${VAR}); checked as numbers."""
+
+    name = "setLocation"
+    latitude: str
+    longitude: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Travel(Command):
+    """Moves the device's location through `points` ("lat, lon") at `speed` m/s."""
+
+    name = "travel"
+    points: tuple[tuple[float, float], ...]
+    speed: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddMedia(Command):
+    """Pushes files (relative to the flow file; checked at validation) to the gallery."""
+
+    name = "addMedia"
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StartRecording(Command):
+    name = "startRecording"
+    path: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopRecording(Command):
+    name = "stopRecording"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetAirplaneMode(Command):
+    name = "setAirplaneMode"
+    enabled: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ToggleAirplaneMode(Command):
+    name = "toggleAirplaneMode"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunScript(Command):
+    """A JavaScript file (read and syntax-checked with the journey), run by the robot."""
+
+    name = "runScript"
+    file: str
+    source: str = ""  # the file's text, as read when the journey was loaded
+    env: tuple[tuple[str, str], ...] = ()
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvalScript(Command):
+    """Inline JavaScript: a text whose `${...}` pieces are evaluated for their effect."""
+
+    name = "evalScript"
+    script: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssertTrue(Command):
+    """Fails unless the `${...}` condition's value is truthy (Maestro's rule)."""
+
+    name = "assertTrue"
+    condition: str
+
+
 ACTIONS: tuple[type[Command], ...] = (
     LaunchApp, OpenLink, TapOn, LongPressOn, DoubleTapOn, InputText, PressKey, Back, Swipe,
-    Scroll,
+    Scroll, PasteText, InputRandomText, InputRandomNumber, InputRandomEmail,
+    InputRandomPersonName,
 )
 """Commands that start a transaction when a waiting check follows them."""
 
@@ -274,7 +478,10 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     LaunchApp, StopApp, ClearState, OpenLink, TapOn, LongPressOn, DoubleTapOn, InputText,
     EraseText, PressKey, Back, HideKeyboard, WaitForAnimationToEnd, AssertVisible,
     AssertNotVisible, ExtendedWaitUntil, Scroll, ScrollUntilVisible, Swipe, TakeScreenshot,
-    RunFlow, Repeat,
+    RunFlow, Repeat, Retry, KillApp, ClearKeychain, CopyTextFrom, PasteText, InputRandomText,
+    InputRandomNumber, InputRandomEmail, InputRandomPersonName, SetLocation, Travel, AddMedia,
+    StartRecording, StopRecording, SetAirplaneMode, ToggleAirplaneMode, RunScript, EvalScript,
+    AssertTrue,
 )
 
 
@@ -282,7 +489,7 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
 
 
 ALERT_FIELDS = ("availability_below", "window_ms", "consecutive_failures", "slow_for_ms",
-                "notify")
+                "notify", "resolve_after")
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +499,7 @@ class AlertPolicy:
     consecutive_failures: int | None = None
     slow_for_ms: int | None = None  # degraded for this long -> alert
     notify: tuple[str, ...] = ()
+    resolve_after: int | None = None  # good checks in a row that resolve (None: 2)
     pos: Position = field(default=NOWHERE, compare=False)
     # the fields the file set (defaults in ronde.yaml fill the others); None: not known,
     # every field that differs from its default counts as set
@@ -327,6 +535,7 @@ class Monitor:
     active_hours: str | None = None  # e.g. "07:00-23:00"
     timeout_ms: int = 120_000
     step_timeout_ms: int = 15_000
+    fail_fast: bool = True  # a known failure on screen fails a waiting check at once
     slow_ms: int | None = None
     retries: int = 1
     secrets: tuple[str, ...] = ()
@@ -348,6 +557,11 @@ class Journey:
     env: tuple[tuple[str, str], ...] = ()
     definition_hash: str = ""  # sha256 of the file and every runFlow file it includes
     files: tuple[Path, ...] = ()  # this file, then every runFlow file it includes
+    on_flow_start: tuple[Command, ...] = ()  # hooks: run before the commands...
+    on_flow_complete: tuple[Command, ...] = ()  # ...and after them, even after a failure
+    link_schemes: tuple[str, ...] = ()  # schemes beyond http(s) and deep links it may open
+    # what validation noticed but did not refuse (a Maestro header key Ronde ignores...)
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def id(self) -> str:

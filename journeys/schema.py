@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from journeys.durations import DURATION_PATTERN, PERCENT_PATTERN
+from journeys.durations import DURATION_PATTERN, MAX_DURATION_TEXT, PERCENT_PATTERN
 from journeys.spec import (
+    COMMAND_ALIASES,
     COMMANDS,
     COMMON_KEYS,
     CONDITION_KEYS,
     EXPECTED,
+    GEO_PATTERN,
     HEADER_KEYS,
     HOURS_PATTERN,
     ID_PATTERN,
@@ -29,17 +31,25 @@ from journeys.spec import (
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _SCALAR = {"type": ["string", "number", "boolean"]}
+_VAR = {"type": "string", "pattern": r"\$\{"}  # `${VAR}`: resolved and checked at run time
+_TYPED = (Kind.BOOL, Kind.INT, Kind.DURATION, Kind.PERCENT, Kind.NUMBER, Kind.POINT)
+
+
+def kind_schema(key: Key | None, kind: Kind) -> dict[str, Any]:
+    """The schema of one value kind (with a key's bounds, when given); a typed value may also
+    be written with `${VAR}`."""
+    plain = _kind_schema(key, kind)
+    return {"anyOf": [plain, dict(_VAR)]} if kind in _TYPED else plain
 
 
 def _variants(*names: str) -> list[str]:
     return sorted({v for n in names for v in (n, n.lower(), n.upper(), n.capitalize())})
 
 
-def kind_schema(key: Key | None, kind: Kind) -> dict[str, Any]:
-    """The schema of one value kind (with a key's bounds, when given)."""
+def _kind_schema(key: Key | None, kind: Kind) -> dict[str, Any]:
     lo = key.minimum if key else None
     hi = key.maximum if key else None
-    if kind is Kind.TEXT:
+    if kind in (Kind.TEXT, Kind.LINK):
         return dict(_SCALAR)
     if kind is Kind.BOOL:
         return {"type": "boolean"}
@@ -51,8 +61,11 @@ def kind_schema(key: Key | None, kind: Kind) -> dict[str, Any]:
             number["maximum"] = hi
         return {"anyOf": [number, {"type": "string", "pattern": r"^\s*[0-9]+\s*$"}]}
     if kind is Kind.DURATION:
-        return {"anyOf": [{"type": "integer", "minimum": lo or 0},
-                          {"type": "string", "pattern": DURATION_PATTERN}]}
+        ms: dict[str, Any] = {"type": "integer", "minimum": lo or 0}
+        if hi is not None:
+            ms["maximum"] = hi
+        return {"anyOf": [ms, {"type": "string", "pattern": DURATION_PATTERN,
+                               "maxLength": MAX_DURATION_TEXT}]}
     if kind is Kind.PERCENT:
         return {"anyOf": [{"type": "number", "minimum": 0, "maximum": 100},
                           {"type": "string", "pattern": PERCENT_PATTERN}]}
@@ -81,6 +94,25 @@ def kind_schema(key: Key | None, kind: Kind) -> dict[str, Any]:
         return {"type": "string", "pattern": HOURS_PATTERN}
     if kind is Kind.SECTION:
         return _object(key.sub if key else ())
+    if kind is Kind.NUMBER:
+        number = {"type": "number"}
+        if lo is not None:
+            number["minimum"] = lo
+        if hi is not None:
+            number["maximum"] = hi
+        return {"anyOf": [number, {"type": "string", "pattern": r"^\s*-?[0-9]+(\.[0-9]+)?\s*$"}]}
+    if kind is Kind.MAP:
+        return {"type": ["object", "null"],
+                "additionalProperties": {"type": ["string", "number", "boolean", "null"]}}
+    if kind is Kind.SELECTOR_LIST:
+        return {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/selector"}}
+    if kind is Kind.FILE_LIST:
+        return {"type": "array", "minItems": 1, "items": {"type": "string"}}
+    if kind is Kind.GEO_LIST:
+        return {"type": "array", "minItems": 1, "items": {"type": "string",
+                                                          "pattern": GEO_PATTERN}}
+    if kind is Kind.SWITCH:
+        return {"enum": ["enabled", "disabled"]}
     return {}
 
 
@@ -107,7 +139,8 @@ def command_schema(spec: CommandSpec) -> dict[str, Any]:
     keys = spec.keys + COMMON_KEYS + (SELECTOR_KEYS if spec.selector else ())
     long = _object(keys, nullable=False)
     if spec.selector:
-        long["anyOf"] = [{"required": [k.name]} for k in SELECTOR_KEYS]
+        long["anyOf"] = [{"required": [k.name]} for k in SELECTOR_KEYS] + [
+            {"required": [name]} for name in spec.instead_of_selector]
     if spec.exactly_one:
         long["oneOf"] = [{"required": [name]} for name in spec.exactly_one]
     if spec.at_least_one:
@@ -120,7 +153,7 @@ def command_schema(spec: CommandSpec) -> dict[str, Any]:
 
 def journey_schema() -> dict[str, Any]:
     """The whole schema: `$defs` for header, commands, selector and condition."""
-    bare = [spec.name for spec in COMMANDS if spec.bare]
+    bare = [spec.name for spec in COMMANDS if spec.bare] + list(COMMAND_ALIASES)
     command = {
         "anyOf": [
             {"enum": bare},
@@ -133,12 +166,13 @@ def journey_schema() -> dict[str, Any]:
             },
         ],
     }
-    selector = _object(SELECTOR_KEYS, nullable=False)
-    selector["minProperties"] = 1
+    selector = _object(SELECTOR_KEYS + COMMON_KEYS, nullable=False)
+    selector["anyOf"] = [{"required": [k.name]} for k in SELECTOR_KEYS]
     condition = _object(CONDITION_KEYS, nullable=False)
     condition["minProperties"] = 1
     header = _object(HEADER_KEYS)
     header["description"] = "The header: the app (appId) or web site (url), and monitor:."
+    header["additionalProperties"] = True  # other keys are noted and ignored, as Maestro does
     return {
         "$schema": DIALECT,
         "title": "Ronde journey (a Maestro flow with a monitor: header)",

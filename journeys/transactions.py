@@ -21,6 +21,7 @@ from journeys.model import (
     OpenLink,
     PressKey,
     Repeat,
+    Retry,
     RunFlow,
     ScrollUntilVisible,
     Selector,
@@ -45,6 +46,8 @@ def _target(cmd: Command) -> str:
         sel = cmd.element
     if sel is not None:
         return sel.describe()
+    if (point := getattr(cmd, "point", None)) is not None:
+        return f"point {point}".replace(" ", "")
     if isinstance(cmd, LaunchApp):
         return cmd.app_id or ""
     if isinstance(cmd, OpenLink):
@@ -62,8 +65,8 @@ def _target(cmd: Command) -> str:
     return ""
 
 
-def _point(point: tuple[float, float]) -> str:
-    return ",".join(f"{v:g}%" for v in point)
+def _point(point: object) -> str:
+    return str(point).replace(" ", "")
 
 
 def _public_link(link: str) -> str:
@@ -102,7 +105,7 @@ def iter_transactions(commands: Sequence[Command]) -> Iterator[Transaction]:
     for i, cmd in enumerate(commands):
         if i in pairs:
             yield pairs[i]
-        if isinstance(cmd, RunFlow | Repeat):
+        if isinstance(cmd, RunFlow | Repeat | Retry):
             yield from iter_transactions(cmd.commands)
 
 __all__ = ["Transaction", "default_name", "iter_transactions", "pair_transactions"]

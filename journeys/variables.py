@@ -1,57 +1,28 @@
-"""`${NAME}` resolution at run time, and masking of secret values everywhere they could leak.
+"""`${...}` resolution at run time; the secrets' Masker (journeys.masking) is re-exported.
 
-Lookup order, first hit wins: a runFlow's `env:` (innermost first), the process
-environment, then the files' `env:` headers (defaults; innermost first). A secret (listed
-in `monitor.secrets`) comes from the environment only and is never an empty string.
+A plain `${NAME}` is looked up here, first hit wins: a runFlow's `env:` (innermost first),
+the process environment, then the files' `env:` headers (defaults; innermost first). A
+secret (listed in `monitor.secrets`) comes from the environment only and is never an empty
+string. Any other `${...}` is JavaScript (Maestro's rule): the robot's engine evaluates it
+with these variables as globals (`Evaluator`, `robots.js`).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import urllib.parse
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
 
-from journeys.errors import MissingVariable
+from journeys.errors import JourneyError, MissingVariable, Problem
+from journeys.js.template import JS_WORDS, split
+from journeys.masking import MASK, Masker
 from journeys.model import Journey, Position
 
-MASK = "•••"
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _MAX_DEPTH = 20
 
-
-class Masker:
-    """Replaces every secret value (and its URL-encoded form) by `•••`."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        forms = set()
-        for value in secrets:
-            if value:
-                forms.add(value)
-                forms.update(f for f in (urllib.parse.quote(value, safe=""),
-                                         urllib.parse.quote_plus(value)) if f)
-        # longest first, so a secret containing another is masked whole
-        self._values = tuple(sorted(forms, key=len, reverse=True))
-
-    def __bool__(self) -> bool:
-        return bool(self._values)
-
-    def mask(self, text: str) -> str:
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, MASK)
-        return text
-
-    def mask_obj(self, obj: Any) -> Any:
-        """Masks texts inside dicts, lists and tuples (for JSON-like evidence)."""
-        if isinstance(obj, str):
-            return self.mask(obj)
-        if isinstance(obj, Mapping):
-            return {self.mask_obj(k): self.mask_obj(v) for k, v in obj.items()}
-        if isinstance(obj, list | tuple):
-            return type(obj)(self.mask_obj(v) for v in obj)
-        return obj
+Evaluator = Callable[[str, "Variables", Position | None], str]
+"""(the code inside `${...}`, the scope it runs in, where it stands) -> its value as text."""
 
 
 class Variables:
@@ -60,32 +31,38 @@ class Variables:
     def __init__(self, *, file: str, secrets: Iterable[str], environ: Mapping[str, str],
                  defaults: Iterable[tuple[str, str]] = (),
                  overrides: Iterable[tuple[str, str]] = (),
-                 parent: Variables | None = None) -> None:
+                 parent: Variables | None = None,
+                 evaluator: Evaluator | None = None) -> None:
         self.file = file
         self.secrets = frozenset(secrets)
         self._environ = environ
         self._defaults = dict(defaults)
         self._overrides = dict(overrides)
         self._parent = parent
+        self.evaluator = evaluator if evaluator is not None or parent is None else \
+            parent.evaluator
 
     @classmethod
     def for_journey(cls, journey: Journey, environ: Mapping[str, str] | None = None,
-                    ) -> Variables:
+                    evaluator: Evaluator | None = None) -> Variables:
         return cls(file=str(journey.path), secrets=journey.monitor.secrets,
-                   environ=os.environ if environ is None else environ, defaults=journey.env)
+                   environ=os.environ if environ is None else environ, defaults=journey.env,
+                   evaluator=evaluator)
 
     def child(self, env_pairs: Iterable[tuple[str, str]],
               defaults: Iterable[tuple[str, str]] = ()) -> Variables:
         """A runFlow's scope: its `env:` (resolved here, in the caller's scope) over ours."""
         return Variables(file=self.file, secrets=self.secrets, environ=self._environ,
-                         defaults=defaults, overrides=env_pairs, parent=self)
+                         defaults=defaults, overrides=env_pairs, parent=self,
+                         evaluator=self.evaluator)
 
     @property
     def masker(self) -> Masker:
-        return Masker(self._environ.get(name, "") for name in self.secrets)
+        return Masker.for_secrets(self.secrets, self._environ)
 
     def resolve(self, text: str, pos: Position | None = None) -> str:
-        """`text` with every `${NAME}` replaced; MissingVariable names what is not set."""
+        """`text` with every `${...}` replaced; MissingVariable names a plain `${NAME}` that
+        is not set (in an expression, an unset name is `undefined`, as in Maestro)."""
         return self._resolve(text, pos, 0)
 
     def get(self, name: str, pos: Position | None = None) -> str:
@@ -94,7 +71,25 @@ class Variables:
     def _resolve(self, text: str, pos: Position | None, depth: int) -> str:
         if "${" not in text:
             return text
-        return _REF.sub(lambda match: self._lookup(match.group(1), pos, depth), text)
+        if "\\${" not in text and "${" not in _REF.sub("", text) and \
+                JS_WORDS.isdisjoint(_REF.findall(text)):  # plain names only: the fast path
+            return _REF.sub(lambda match: self._lookup(match.group(1), pos, depth), text)
+        out: list[str] = []
+        for piece in split(text):
+            if piece.code is None:
+                out.append(piece.text)
+            elif piece.name is not None:
+                out.append(self._lookup(piece.name, pos, depth))
+            elif piece.code.strip():
+                out.append(self._evaluate(piece.code, pos))
+        return "".join(out)
+
+    def _evaluate(self, code: str, pos: Position | None) -> str:
+        if self.evaluator is None:  # a caller below the robot: nothing may run scripts here
+            where = pos if pos is not None else Position(self.file, 0, 0)
+            raise JourneyError([Problem(where, f"${{{code}}}: JavaScript is evaluated by the "
+                                               "robot only")])
+        return self.evaluator(code, self, pos)
 
     def _chain(self) -> list[Variables]:
         chain: list[Variables] = []
@@ -125,4 +120,4 @@ class Variables:
         raise MissingVariable(name, self.file, secret=False, pos=pos)
 
 
-__all__ = ["MASK", "Masker", "Variables"]
+__all__ = ["MASK", "Evaluator", "Masker", "Variables"]

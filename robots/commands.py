@@ -6,12 +6,17 @@ return the clock time at which they were sent, checks the `WaitOutcome` of their
 
 from __future__ import annotations
 
-import re
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from journeys.deferred import typed
+from journeys.errors import JourneyError, Problem
+from journeys.js.template import names_in
+from journeys.links import link_problem
 from journeys.model import (
     AssertNotVisible,
+    AssertTrue,
     AssertVisible,
     Back,
     ClearState,
@@ -20,15 +25,18 @@ from journeys.model import (
     Direction,
     DoubleTapOn,
     EraseText,
+    EvalScript,
     ExtendedWaitUntil,
     HideKeyboard,
     InputText,
     LaunchApp,
     LongPressOn,
     OpenLink,
+    Point,
     PressKey,
     Repeat,
     RunFlow,
+    RunScript,
     Scroll,
     ScrollUntilVisible,
     Selector,
@@ -39,17 +47,20 @@ from journeys.model import (
     WaitForAnimationToEnd,
 )
 from journeys.variables import Variables
-from robots.backends.base import Element, Snapshot
+from robots.backends.base import DeviceControls, Element, Snapshot
+from robots.device_commands import DEVICE_HANDLERS, controls
 from robots.exceptions import CheckFailed, ElementNotFound, StaleElement, StepFailed
 from robots.measure import WaitOutcome, is_busy, is_stable, wait_until
 from robots.result import Category
+from robots.script_commands import assert_true, eval_script, run_script, script_holds
 from robots.selectors import find_one
 
 if TYPE_CHECKING:
     from robots.executor import Executor
 
-SWIPE_MS = 300
-_SECRET_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+SWIPE_MS = 300  # scroll's swipe
+SWIPE_DEFAULT_MS = 400  # Maestro's default swipe duration
+TAP_REPEAT_DELAY_MS = 100  # Maestro's default gap between repeated taps
 
 
 # actions ------------------------------------------------------------------------------
@@ -58,16 +69,44 @@ _SECRET_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def launch_app(ex: Executor, cmd: LaunchApp, v: Variables) -> float:
     deadline = ex.step_deadline()
     app_id = v.resolve(cmd.app_id) if cmd.app_id else ex.journey.app_id
+    if app_id and "://" in app_id:  # on the web, launchApp opens a URL
+        allowed_link(ex, cmd, app_id)
     ex.state.before_action = None
     ex.state.focused = None
+    clear_state, stop = typed(cmd.clear_state, v), typed(cmd.stop_app, v)
+    if typed(cmd.clear_keychain, v) or cmd.permissions or cmd.arguments:
+        return _launch_with(ex, cmd, v, app_id, clear_state, stop, deadline)
     return ex.call(
         ex.backend.launch_app,
         app_id,
-        clear_state=cmd.clear_state,
-        stop_app=cmd.stop_app,
+        clear_state=clear_state,
+        stop_app=stop,
         deadline=deadline,
         what="launchApp",
     )
+
+
+def _launch_with(ex: Executor, cmd: LaunchApp, v: Variables, app_id: str | None,
+                 clear_state: bool, stop: bool, deadline: float) -> float:
+    """Maestro's order: stop, clear the state and keychain, set permissions, then launch
+    (with the arguments, when given)."""
+    device = controls(ex, cmd)
+    if stop or clear_state:
+        ex.call(ex.backend.stop_app, app_id, deadline=deadline, what="launchApp")
+    if clear_state:
+        ex.call(ex.backend.clear_app, app_id, deadline=deadline, what="launchApp")
+    if typed(cmd.clear_keychain, v):
+        ex.call(device.clear_keychain, deadline=deadline, what="launchApp clearKeychain")
+    if cmd.permissions:
+        wanted = {name: v.resolve(value) for name, value in cmd.permissions}
+        ex.call(device.set_permissions, app_id, wanted, deadline=deadline,
+                what="launchApp permissions")
+    if cmd.arguments:
+        arguments = {name: v.resolve(value) for name, value in cmd.arguments}
+        return ex.call(device.launch_with_arguments, app_id, arguments, deadline=deadline,
+                       what="launchApp")
+    return ex.call(ex.backend.launch_app, app_id, clear_state=False, stop_app=False,
+                   deadline=deadline, what="launchApp")
 
 
 def stop_app(ex: Executor, cmd: StopApp, v: Variables) -> float:
@@ -82,14 +121,26 @@ def clear_state(ex: Executor, cmd: ClearState, v: Variables) -> float:
 
 def open_link(ex: Executor, cmd: OpenLink, v: Variables) -> float:
     ex.state.before_action = None
-    return ex.call(
-        ex.backend.open_link, v.resolve(cmd.link), deadline=ex.step_deadline(), what="openLink"
-    )
+    url = allowed_link(ex, cmd, v.resolve(cmd.link))
+    if typed(cmd.browser, v) and isinstance(ex.backend, DeviceControls):
+        return ex.call(ex.backend.open_in_browser, url, deadline=ex.step_deadline(),
+                       what="openLink")
+    return ex.call(ex.backend.open_link, url, deadline=ex.step_deadline(), what="openLink")
 
 
-def _wait_element(
+def allowed_link(ex: Executor, cmd: Command, url: str) -> str:
+    """The resolved URL, when the journey may open it (its ${VARIABLES} may have been
+    anything the parser could not see); else a robot-side error naming only its scheme."""
+    problem = link_problem(url, ex.journey.link_schemes)
+    if problem is not None:
+        raise JourneyError([Problem(cmd.pos, f"{cmd.name}: {problem}")])
+    return url
+
+
+def wait_element(
     ex: Executor, sel: Selector, v: Variables, deadline: float, what: str
 ) -> tuple[Element, Snapshot]:
+    """The first visible element `sel` finds before `deadline` (and the screen it was on)."""
     found: list[Element] = []
 
     def holds(s: Snapshot) -> bool:
@@ -98,7 +149,8 @@ def _wait_element(
             found[:] = [el]
         return el is not None
 
-    outcome = wait_until(lambda: ex.snap(deadline), holds, deadline=deadline, clock=ex.clock)
+    outcome = wait_until(lambda: ex.snap(deadline), ex.watched(holds, what), deadline=deadline,
+                         clock=ex.clock)
     if not outcome.held or outcome.last is None:
         raise ElementNotFound(
             f"{what}: no visible element matches {sel.describe()}", Category.DISPLAY
@@ -107,13 +159,19 @@ def _wait_element(
 
 
 def _tap(ex: Executor, cmd: TapOn | LongPressOn | DoubleTapOn, v: Variables) -> float:
+    if cmd.selector is None:
+        return _tap_point(ex, cmd, v)
     deadline = ex.step_deadline()
-    times = cmd.repeat if isinstance(cmd, TapOn) else 1
+    times = typed(cmd.repeat, v) if isinstance(cmd, TapOn) else 1
+    gap = typed(cmd.delay_ms, v) if isinstance(cmd, TapOn) and cmd.delay_ms is not None \
+        else TAP_REPEAT_DELAY_MS
     while True:
-        el, snapshot = _wait_element(ex, cmd.selector, v, deadline, cmd.name)
+        el, snapshot = wait_element(ex, cmd.selector, v, deadline, cmd.name)
         try:
             sent = 0.0
-            for _ in range(max(1, times)):
+            for i in range(max(1, times)):
+                if i:
+                    time.sleep(gap / 1000)  # not a measurement: Maestro's gap between taps
                 sent = ex.call(
                     ex.backend.tap,
                     el,
@@ -131,10 +189,39 @@ def _tap(ex: Executor, cmd: TapOn | LongPressOn | DoubleTapOn, v: Variables) -> 
         break
     ex.state.before_action = snapshot.source
     ex.state.focused = el if el.editable else None
-    if isinstance(cmd, TapOn) and cmd.retry_tap_if_no_change:
+    if isinstance(cmd, TapOn) and typed(cmd.retry_tap_if_no_change, v):
         after = ex.snap(deadline)
         if after.source == snapshot.source:
             sent = ex.call(ex.backend.tap, el, deadline=deadline, what="tapOn (retry)")
+    return sent
+
+
+def pixels(ex: Executor, point: Point, deadline: float) -> tuple[float, float]:
+    """A point in screen pixels (percentages are of the screen's size)."""
+    if not point.relative:
+        return point.x, point.y
+    w, h = ex.call(ex.backend.screen_size, deadline=deadline, what="screen size")
+    return point.x / 100 * w, point.y / 100 * h
+
+
+def _tap_point(ex: Executor, cmd: TapOn | LongPressOn | DoubleTapOn, v: Variables) -> float:
+    """`point:` taps the screen there, whatever is (or is not) on it, as Maestro does."""
+    device = controls(ex, cmd)
+    deadline = ex.step_deadline()
+    point = typed(cmd.point, v)
+    assert isinstance(point, Point)  # the parser gives a point when there is no selector
+    x, y = pixels(ex, point, deadline)
+    ex.state.before_action = ex.state.last.source if ex.state.last else None
+    ex.state.focused = None
+    times = typed(cmd.repeat, v) if isinstance(cmd, TapOn) else 1
+    sent = 0.0
+    for i in range(max(1, times)):
+        if i:
+            time.sleep((typed(cmd.delay_ms, v) if isinstance(cmd, TapOn) and cmd.delay_ms
+                        is not None else TAP_REPEAT_DELAY_MS) / 1000)
+        sent = ex.call(device.tap_at, x, y, long_press=isinstance(cmd, LongPressOn),
+                       double=isinstance(cmd, DoubleTapOn), deadline=deadline,
+                       what=f"{cmd.name} {point}")
     return sent
 
 
@@ -156,23 +243,27 @@ def _target(ex: Executor, deadline: float) -> Element | None:
 def input_text(ex: Executor, cmd: InputText, v: Variables) -> float:
     deadline = ex.step_deadline()
     text = v.resolve(cmd.text)
-    if any(name in v.secrets for name in _SECRET_REF.findall(cmd.text)):
+    if any(name in v.secrets for name in names_in(cmd.text)):
         ex.state.secret_typed = True
+    return type_text(ex, text, deadline, "inputText")
+
+
+def type_text(ex: Executor, text: str, deadline: float, what: str) -> float:
+    """Types into the focused field (inputText, pasteText, inputRandom...)."""
     target = _target(ex, deadline)
     try:
-        return ex.call(ex.backend.input_text, text, target, deadline=deadline, what="inputText")
+        return ex.call(ex.backend.input_text, text, target, deadline=deadline, what=what)
     except StaleElement:
         ex.state.focused = None
-        return ex.call(
-            ex.backend.input_text, text, _target(ex, deadline), deadline=deadline, what="inputText"
-        )
+        return ex.call(ex.backend.input_text, text, _target(ex, deadline), deadline=deadline,
+                       what=what)
 
 
 def erase_text(ex: Executor, cmd: EraseText, v: Variables) -> float:
     deadline = ex.step_deadline()
     return ex.call(
         ex.backend.erase_text,
-        cmd.characters,
+        typed(cmd.characters, v),
         _target(ex, deadline),
         deadline=deadline,
         what="eraseText",
@@ -214,15 +305,31 @@ def _swipe_points(
 
 def swipe(ex: Executor, cmd: Swipe, v: Variables) -> float:
     deadline = ex.step_deadline()
-    if cmd.direction is not None:
+    duration = typed(cmd.duration_ms, v) if cmd.duration_ms is not None else SWIPE_DEFAULT_MS
+    if cmd.from_ is not None and cmd.direction is not None:
+        el, _ = wait_element(ex, cmd.from_, v, deadline, "swipe")
+        start, end = _element_swipe(el, cmd.direction)
+    elif cmd.direction is not None:
         start, end = _swipe_points(ex, cmd.direction, deadline)
     else:
-        w, h = ex.call(ex.backend.screen_size, deadline=deadline, what="screen size")
-        sx, sy = cmd.start or (50.0, 50.0)
-        ex, ey = cmd.end or (50.0, 50.0)
-        start, end = (sx / 100 * w, sy / 100 * h), (ex / 100 * w, ey / 100 * h)
+        start_p, end_p = typed(cmd.start, v), typed(cmd.end, v)
+        start, end = pixels(ex, start_p, deadline), pixels(ex, end_p, deadline)
     ex.state.before_action = ex.state.last.source if ex.state.last else None
-    return ex.call(ex.backend.swipe, start, end, SWIPE_MS, deadline=deadline, what="swipe")
+    return ex.call(ex.backend.swipe, start, end, duration, deadline=deadline, what="swipe")
+
+
+def _element_swipe(el: Element, direction: Direction,
+                   ) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Maestro's swipe `from:` an element: across the element, in the finger's direction."""
+    b = el.bounds
+    cx, cy = b.center
+    moves = {
+        Direction.UP: ((cx, b.y + b.height * 0.9), (cx, b.y + b.height * 0.1)),
+        Direction.DOWN: ((cx, b.y + b.height * 0.1), (cx, b.y + b.height * 0.9)),
+        Direction.LEFT: ((b.x + b.width * 0.9, cy), (b.x + b.width * 0.1, cy)),
+        Direction.RIGHT: ((b.x + b.width * 0.1, cy), (b.x + b.width * 0.9, cy)),
+    }
+    return moves[direction]
 
 
 def scroll(ex: Executor, cmd: Scroll, v: Variables) -> float:
@@ -246,7 +353,7 @@ def _wait(
     deadline = ex.step_deadline(timeout_ms)
     outcome = wait_until(
         lambda: ex.snap(deadline),
-        lambda s: (find_one(s, sel, v.resolve) is not None) is visible,
+        ex.watched(lambda s: (find_one(s, sel, v.resolve) is not None) is visible, what),
         deadline=deadline,
         clock=ex.clock,
     )
@@ -284,12 +391,19 @@ def extended_wait(ex: Executor, cmd: ExtendedWaitUntil, v: Variables) -> WaitOut
     sel = cmd.visible or cmd.not_visible
     assert sel is not None  # the parser guarantees exactly one
     return _wait(
-        ex, sel, v, visible=cmd.visible is not None, timeout_ms=cmd.timeout_ms, what=cmd.name
+        ex, sel, v, visible=cmd.visible is not None, timeout_ms=typed(cmd.timeout_ms, v),
+        what=cmd.name
     )
 
 
 def scroll_until_visible(ex: Executor, cmd: ScrollUntilVisible, v: Variables) -> WaitOutcome:
-    deadline = ex.step_deadline(cmd.timeout_ms)
+    timeout_ms = typed(cmd.timeout_ms, v)
+    deadline = ex.step_deadline(timeout_ms)
+    share = min(100, max(0, typed(cmd.visibility_percentage, v))) / 100
+    speed = typed(cmd.speed, v)
+    # Maestro's speed: 0-100 -> the swipe's duration (100 is fastest); over 100 the default
+    swipe_ms = int(1000 * (100 - speed) / 100) + 1 if 0 <= speed <= 100 else 601
+    center = typed(cmd.center_element, v)
     # DOWN reveals content further down: the finger moves up.
     finger = {
         Direction.DOWN: Direction.UP,
@@ -304,12 +418,21 @@ def scroll_until_visible(ex: Executor, cmd: ScrollUntilVisible, v: Variables) ->
             points.append(_swipe_points(ex, finger, deadline))
         start, end = points[0]
         ex.call(
-            ex.backend.swipe, start, end, SWIPE_MS, deadline=deadline, what="scrollUntilVisible"
+            ex.backend.swipe, start, end, swipe_ms, deadline=deadline, what="scrollUntilVisible"
         )
+
+    def in_view(s: Snapshot) -> bool:
+        el = find_one(s, cmd.element, v.resolve)
+        if el is None or s.screen is None:
+            return el is not None
+        seen = visible_share(el, s.screen)
+        if center:
+            return seen > 0.1 and near_center(el, s.screen, cmd.direction)
+        return seen >= share or (share >= 1.0 and seen >= 0.999)
 
     outcome = wait_until(
         lambda: ex.snap(deadline),
-        lambda s: find_one(s, cmd.element, v.resolve) is not None,
+        ex.watched(in_view, "scrollUntilVisible"),
         deadline=deadline,
         clock=ex.clock,
         between=scroll_once,
@@ -318,14 +441,32 @@ def scroll_until_visible(ex: Executor, cmd: ScrollUntilVisible, v: Variables) ->
         ex.check_journey_time(deadline, "scrollUntilVisible")
         raise CheckFailed(
             f"scrollUntilVisible: {cmd.element.describe()} never became "
-            f"visible within {_waited(ex, cmd.timeout_ms)}",
+            f"visible within {_waited(ex, timeout_ms)}",
             Category.DISPLAY,
         )
     return outcome
 
 
+def visible_share(el: Element, screen: Any) -> float:
+    """How much of the element's area is on the screen (0-1)."""
+    b = el.bounds
+    if b.empty:
+        return 0.0
+    w = max(0.0, min(b.right, screen.right) - max(b.x, screen.x))
+    h = max(0.0, min(b.bottom, screen.bottom) - max(b.y, screen.y))
+    return (w * h) / (b.width * b.height)
+
+
+def near_center(el: Element, screen: Any, direction: Direction) -> bool:
+    """Maestro's centerElement: the element's centre in the middle third along the scroll."""
+    cx, cy = el.bounds.center
+    if direction in (Direction.UP, Direction.DOWN):
+        return screen.y + screen.height / 3 <= cy <= screen.y + screen.height * 2 / 3
+    return screen.x + screen.width / 3 <= cx <= screen.x + screen.width * 2 / 3
+
+
 def wait_for_animation(ex: Executor, cmd: WaitForAnimationToEnd, v: Variables) -> None:
-    deadline = ex.step_deadline(cmd.timeout_ms)
+    deadline = ex.step_deadline(typed(cmd.timeout_ms, v))
     previous: list[Snapshot] = []
 
     def stable(s: Snapshot) -> bool:
@@ -342,6 +483,8 @@ def wait_for_animation(ex: Executor, cmd: WaitForAnimationToEnd, v: Variables) -
 def holds(ex: Executor, cond: Condition, v: Variables) -> bool:
     if cond.platform is not None and cond.platform != ex.journey.platform:
         return False
+    if not script_holds(ex, cond, v):
+        return False
     if cond.visible is None and cond.not_visible is None:
         return True
     snapshot = ex.snap(ex.step_deadline())
@@ -355,14 +498,18 @@ def holds(ex: Executor, cond: Condition, v: Variables) -> bool:
 def run_flow(ex: Executor, cmd: RunFlow, v: Variables) -> None:
     if cmd.when is not None and not holds(ex, cmd.when, v):
         return
-    child = v.child([(k, v.resolve(val)) for k, val in cmd.env]) if cmd.env else v
+    child = v.child([(k, v.resolve(val)) for k, val in cmd.env], cmd.file_env) \
+        if cmd.env or cmd.file_env else v
+    if cmd.on_flow_start or cmd.on_flow_complete:  # a sub-flow file with its own hooks
+        ex.run_hooked(cmd.on_flow_start, cmd.commands, cmd.on_flow_complete, child)
+        return
     ex.run(cmd.commands, child)
 
 
 def repeat(ex: Executor, cmd: Repeat, v: Variables) -> None:
     done = 0
     while True:
-        if cmd.times is not None and done >= cmd.times:
+        if cmd.times is not None and done >= typed(cmd.times, v):
             return
         if cmd.while_ is not None and not holds(ex, cmd.while_, v):
             return
@@ -372,6 +519,9 @@ def repeat(ex: Executor, cmd: Repeat, v: Variables) -> None:
 
 
 HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
+    RunScript: run_script,
+    EvalScript: eval_script,
+    AssertTrue: assert_true,
     LaunchApp: launch_app,
     StopApp: stop_app,
     ClearState: clear_state,
@@ -394,4 +544,5 @@ HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
     TakeScreenshot: take_screenshot,
     RunFlow: run_flow,
     Repeat: repeat,
+    **DEVICE_HANDLERS,
 }

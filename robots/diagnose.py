@@ -1,7 +1,8 @@
 """One boundary: driver exceptions and device evidence in, a status and a category out.
 
 The order of the rules goes from the most specific evidence (the app died, another app is in
-front, the device is offline, the screen says why) to the least (the expected element is
+front, the protocol's own word — a browser error page, an HTTP status —, the device is offline,
+the screen says why) to the least (the expected element is
 absent), so the category names the cause an SRE would look at first.
 """
 
@@ -29,6 +30,7 @@ from robots.exceptions import (
     StepFailed,
 )
 from robots.executor import Failure
+from robots.httpstatus import HttpSign, from_browser, from_logs
 from robots.patterns import DEFAULT_PATTERNS, Patterns
 from robots.result import Category, Status
 
@@ -103,6 +105,15 @@ def is_uniform(png: bytes | None) -> bool | None:
     return high - low <= 2
 
 
+def http_sign(ev: Evidence) -> HttpSign | None:
+    """Protocol evidence: a browser error page or the document's status on the web, the last
+    HTTP answer in the device log on a phone."""
+    snap = ev.snapshot
+    if snap is not None and snap.url is not None:  # a browser
+        return from_browser(snap.browser_error, snap.http_status, snap.url)
+    return from_logs(ev.logs)
+
+
 def categorize(failure: Failure, ev: Evidence, patterns: Patterns = DEFAULT_PATTERNS) -> Verdict:
     """The run's status and category from the failure and the evidence collected after it."""
     exc = failure.exc
@@ -115,6 +126,9 @@ def categorize(failure: Failure, ev: Evidence, patterns: Patterns = DEFAULT_PATT
         return Verdict(failed, Category.CRASH, "the app is not running any more")
     if ev.app_state in (AppState.BACKGROUND, AppState.BACKGROUND_SUSPENDED):
         return Verdict(failed, Category.THIRD_PARTY, "another app or site is in front")
+    sign = http_sign(ev)
+    if sign is not None:
+        return Verdict(failed, sign.category, sign.reason)
     if ev.connectivity is False:
         return Verdict(failed, Category.NETWORK, "the device has no network connection")
     hit = patterns.search("network", texts)

@@ -2,16 +2,18 @@
 
 Layout: `<artifacts_dir>/<journey>/<run_id>/<file>`; each file is listed as an `Artifact` whose
 path is relative to the artifacts directory, with its sha256. Screenshots are re-encoded
-without any metadata (a PNG's text chunks could carry anything).
+without any metadata (a PNG's text chunks could carry anything). Evidence is optional: a
+file that cannot be written (disk full) is dropped, said once, and the run's result stands.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
+import logging
 import re
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -20,19 +22,14 @@ from journeys.variables import Masker
 from robots.result import Artifact, StepResult, TransactionResult
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_DROPPING = threading.Event()  # set while evidence files cannot be written: said once
+log = logging.getLogger("ronde.robot.evidence")
 
 
 def secret_masker(secrets: Iterable[str], environ: Mapping[str, str]) -> Masker:
-    """A Masker for the journey's secrets in every form a page source or log may hold them
-    (raw, URL-encoded, XML/HTML-escaped, JSON-escaped)."""
-    forms: list[str] = []
-    for name in secrets:
-        value = environ.get(name, "")
-        if not value:
-            continue
-        forms += [value, html.escape(value, quote=True), html.escape(value, quote=False),
-                  json.dumps(value)[1:-1], value.replace("&", "&amp;").replace("'", "&apos;")]
-    return Masker(forms)
+    """The Masker of the journey's secrets: it knows every form a page source or log may hold
+    them in (journeys.masking)."""
+    return Masker.for_secrets(secrets, environ)
 
 
 def safe_name(text: str) -> str:
@@ -48,24 +45,35 @@ class EvidenceWriter:
         self.masker = masker
         self.artifacts: list[Artifact] = []
 
-    def _write(self, kind: str, name: str, data: bytes) -> Artifact:
+    def _write(self, kind: str, name: str, data: bytes) -> Artifact | None:
         folder = self.root / self.rel
-        folder.mkdir(parents=True, exist_ok=True)
         target = folder / name
-        stem, suffix, n = target.stem, target.suffix, 1
-        while target.exists():
-            n += 1
-            target = folder / f"{stem}-{n}{suffix}"
-        target.write_bytes(data)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            stem, suffix, n = target.stem, target.suffix, 1
+            while target.exists():
+                n += 1
+                target = folder / f"{stem}-{n}{suffix}"
+            target.write_bytes(data)
+        except OSError as exc:  # disk full: drop the evidence, never the run's result
+            target.unlink(missing_ok=True)
+            if not _DROPPING.is_set():
+                _DROPPING.set()
+                log.error("evidence files dropped until they can be written again (%s): "
+                          "results are still kept", exc, extra={"event": "evidence_dropped"})
+            return None
+        if _DROPPING.is_set():
+            _DROPPING.clear()
+            log.info("evidence files are written again", extra={"event": "evidence_written"})
         artifact = Artifact(kind=kind, path=(self.rel / target.name).as_posix(),
                             sha256=hashlib.sha256(data).hexdigest(), size=len(data))
         self.artifacts.append(artifact)
         return artifact
 
-    def text(self, kind: str, name: str, text: str) -> Artifact:
+    def text(self, kind: str, name: str, text: str) -> Artifact | None:
         return self._write(kind, name, self.masker.mask(text).encode("utf-8"))
 
-    def json(self, kind: str, name: str, obj: object) -> Artifact:
+    def json(self, kind: str, name: str, obj: object) -> Artifact | None:
         body = json.dumps(self.masker.mask_obj(obj), indent=2, ensure_ascii=False, default=str)
         return self.text(kind, name, body)
 
@@ -86,17 +94,22 @@ class EvidenceWriter:
             return None  # not an image: nothing trustworthy to keep
         return self._write("screenshot", f"{safe_name(name)}.png", out.getvalue())
 
-    def page_source(self, source: str, *, web: bool) -> Artifact:
+    def recording(self, name: str, data: bytes) -> Artifact | None:
+        """A screen recording (startRecording/stopRecording), kept as the device gave it."""
+        kind = "png" if data.startswith(b"\x89PNG") else "mp4"
+        return self._write("recording", f"{safe_name(name)}.{kind}", data)
+
+    def page_source(self, source: str, *, web: bool) -> Artifact | None:
         return self.text("page_source", "page-source.json" if web else "page-source.xml", source)
 
-    def texts(self, texts: Sequence[str]) -> Artifact:
+    def texts(self, texts: Sequence[str]) -> Artifact | None:
         return self.json("texts", "texts.json", list(texts))
 
-    def logs(self, lines: Sequence[str]) -> Artifact:
+    def logs(self, lines: Sequence[str]) -> Artifact | None:
         return self.text("logcat", "logcat.txt", "\n".join(lines) + "\n")
 
     def timeline(self, steps: Sequence[StepResult], transactions: Sequence[TransactionResult],
-                 extra: Mapping[str, object]) -> Artifact:
+                 extra: Mapping[str, object]) -> Artifact | None:
         return self.json("timeline", "timeline.json", {
             **extra,
             "steps": [asdict(s) for s in steps],

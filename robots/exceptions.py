@@ -52,3 +52,7 @@ class BackendUnsupported(RobotError):
 
 class StaleElement(RobotError):
     """The element seen in the last snapshot is gone (the screen changed): look again."""
+
+
+class ScriptError(StepFailed):
+    """A journey script or `${...}` expression threw, ran out of time or of memory."""

@@ -31,9 +31,13 @@ from robots.exceptions import (
     StaleElement,
     StepFailed,
 )
+from robots.failfast import FailureWatch
+from robots.js.engine import ScriptEngine
 from robots.measure import WaitOutcome, response_time
+from robots.patterns import DEFAULT_PATTERNS, Patterns
 from robots.result import Category, Status, TransactionResult
 from robots.steps import Record
+from robots.walk import selectors
 
 CALL_GRACE_S = 1.0  # a poll started just before the deadline may still answer
 NAV_TIMING_WAIT_S = 3.0
@@ -49,6 +53,18 @@ class Failure:
     transaction: Transaction | None = None
     is_login: bool = False  # the failing step is (part of) the login
     after_login: bool = False  # a login had succeeded before this step
+    hook: str | None = None  # onFlowStart / onFlowComplete: the step was in that hook
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A transaction's action, done: when it was sent and when its call returned (the device
+    received it in between), and when its step started."""
+
+    txn: Transaction
+    sent: float
+    acked: float
+    started: float
 
 
 @dataclass(slots=True)
@@ -60,6 +76,10 @@ class State:
     logged_in: bool = False
     last: Snapshot | None = None
     screenshots: list[tuple[str, bytes]] = field(default_factory=list)
+    copied_text: str | None = None  # copyTextFrom's text: pasteText, maestro.copiedText
+    recording: str | None = None  # startRecording's name, until stopRecording
+    recordings: list[tuple[str, bytes]] = field(default_factory=list)
+    hook: str | None = None  # the hook running now, if any
 
 
 class Executor:
@@ -67,8 +87,11 @@ class Executor:
 
     def __init__(self, backend: DeviceBackend, caller: Caller, journey: Journey, record: Record,
                  *, clock: Clock, run_start: float, journey_deadline: float,
-                 on_step: Callable[[str, Status], None] | None = None) -> None:
+                 on_step: Callable[[str, Status], None] | None = None,
+                 patterns: Patterns = DEFAULT_PATTERNS,
+                 scripts: ScriptEngine | None = None) -> None:
         self.backend = backend
+        self.scripts = scripts
         self.caller = caller
         self.journey = journey
         self.record = record
@@ -82,6 +105,7 @@ class Executor:
         self.slow: list[TransactionResult] = []
         self.slow_snapshot: Snapshot | None = None  # the screen when the first slow check held
         self.navigation_timing: dict[str, float] = {}
+        self.watch = FailureWatch(journey, patterns, clock, list(selectors(journey.commands)))
 
     # ---- plumbing ------------------------------------------------------------------------
 
@@ -107,6 +131,19 @@ class Executor:
         self.state.last = snapshot
         return snapshot
 
+    def watched(self, holds: Callable[[Snapshot], bool], what: str
+                ) -> Callable[[Snapshot], bool]:
+        """`holds`, failing at once on a poll that shows a known failure (robots.failfast)."""
+        self.watch.reset()
+
+        def check(snapshot: Snapshot) -> bool:
+            if holds(snapshot):
+                return True
+            self.watch.check(snapshot, what)
+            return False
+
+        return check
+
     def check_journey_time(self, deadline: float, what: str) -> None:
         """A wait cut short by the journey's own deadline is the journey's timeout, not a failed
         check: given its full step time the condition might still have held."""
@@ -121,11 +158,51 @@ class Executor:
         timeout = timeout_ms / 1000 if timeout_ms is not None else self.step_timeout_s
         return min(now + timeout, self.journey_deadline)
 
+    def js(self) -> ScriptEngine:
+        """The run's JavaScript engine (made here when the runner gave none)."""
+        if self.scripts is None:
+            self.scripts = ScriptEngine(
+                platform=str(self.journey.platform), masker=self.record.masker, clock=self.clock,
+                limit=lambda: min(self.clock() + self.step_timeout_s, self.journey_deadline))
+        self.scripts.copied_text = self.state.copied_text
+        return self.scripts
+
     # ---- flows ---------------------------------------------------------------------------
+
+    def run_hooked(self, start: Sequence[Command], commands: Sequence[Command],
+                   complete: Sequence[Command], variables: Variables) -> None:
+        """Maestro's hooks: onFlowStart, then the commands (skipped when it failed), then
+        onFlowComplete even after a failure. The first failure is the flow's."""
+        first: Exception | None = None
+        try:
+            if start:
+                self._hook("onFlowStart", start, variables)
+            self.run(commands, variables)
+        except Exception as exc:
+            first = exc
+        if complete:
+            failure = self.failure
+            try:
+                self._hook("onFlowComplete", complete, variables)
+            except Exception as exc:
+                if first is None:
+                    first = exc
+                else:  # the flow's own failure stays the one reported
+                    self.failure = failure
+        if first is not None:
+            raise first
+
+    def _hook(self, name: str, commands: Sequence[Command], variables: Variables) -> None:
+        outer, prefix = self.state.hook, self.record.prefix
+        self.state.hook, self.record.prefix = name, f"{name}: "
+        try:
+            self.run(commands, variables)
+        finally:
+            self.state.hook, self.record.prefix = outer, prefix
 
     def run(self, commands: Sequence[Command], variables: Variables) -> None:
         pairs = pair_transactions(commands)
-        pending: tuple[Transaction, float, float] | None = None  # txn, action sent, started
+        pending: Pending | None = None  # the transaction whose action ran, awaiting its check
         for i, cmd in enumerate(commands):
             txn = pairs.get(i)
             closing, pending = pending, None
@@ -134,21 +211,24 @@ class Executor:
                 outcome = self.execute(cmd, variables)
             except BaseException as exc:
                 soft = isinstance(exc, StepFailed | StaleElement | BackendUnsupported)
-                owner = closing or ((txn, started, started) if txn is not None else None)
-                self._step_failed(cmd, exc, started, owner[0] if owner else None,
+                owner = closing or (Pending(txn, started, started, started)
+                                    if txn is not None else None)
+                self._step_failed(cmd, exc, started, owner.txn if owner else None,
                                   recoverable=soft and cmd.optional)
                 if owner is not None:
                     self._txn_failed(owner, exc)
                 if soft and cmd.optional:
                     continue
                 raise
-            self.record.step(cmd, Status.PASSED, self._ms(started), (self.clock() - started) * 1000)
+            acked = self.clock()  # the device had the action by now: its call has returned
+            self.record.step(cmd, Status.PASSED, self._ms(started), (acked - started) * 1000)
             if self.on_step:
                 self.on_step(self.record.steps[-1].description, Status.PASSED)
             if closing is not None and isinstance(outcome, WaitOutcome):
                 self._txn_done(closing, outcome)
             if txn is not None:
-                pending = (txn, outcome if isinstance(outcome, float) else started, started)
+                sent = outcome if isinstance(outcome, float) else started
+                pending = Pending(txn, sent, acked, started)
 
     def _step_failed(self, cmd: Command, exc: BaseException, started: float,
                      txn: Transaction | None, *, recoverable: bool) -> None:
@@ -164,10 +244,10 @@ class Executor:
         if txn is not None:
             is_login = is_login or txn.action is self.state.login_action or bool(
                 LOGIN_LABEL.search(txn.name))
-        self.failure = Failure(exc, cmd, txn, is_login, self.state.logged_in)
+        self.failure = Failure(exc, cmd, txn, is_login, self.state.logged_in, self.state.hook)
 
-    def _txn_failed(self, pending: tuple[Transaction, float, float], exc: BaseException) -> None:
-        txn, _sent, started = pending
+    def _txn_failed(self, pending: Pending, exc: BaseException) -> None:
+        txn, started = pending.txn, pending.started
         self.record.transaction(TransactionResult(
             name=txn.name, action=txn.action.name, check=txn.check.name, status=Status.FAILED,
             response_ms=None, resolution_ms=None,
@@ -175,9 +255,9 @@ class Executor:
             error=str(exc) or type(exc).__name__, is_load=txn.is_load,
             started_ms=round(self._ms(started), 3)))
 
-    def _txn_done(self, pending: tuple[Transaction, float, float], outcome: WaitOutcome) -> None:
-        txn, sent, started = pending
-        timing = response_time(sent, outcome)
+    def _txn_done(self, pending: Pending, outcome: WaitOutcome) -> None:
+        txn, started = pending.txn, pending.started
+        timing = response_time(pending.sent, outcome, action_acked=pending.acked)
         slow_ms = self.journey.monitor.slow_ms
         status = Status.PASSED
         category = None

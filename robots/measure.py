@@ -1,9 +1,15 @@
 """Measurement: tight polling of one page snapshot per poll, and honest response times.
 
-A check held somewhere between the last poll that failed and the first poll that held. The
-response time is the middle of that interval (from the moment the action was sent), and its
-resolution is the interval's width: the gap between those two polls plus one round trip.
-No fixed sleeps: the next poll starts as soon as the previous answer was evaluated.
+A transaction's response time is a bound, not a guess. The device received the action at some
+moment between sending it and its call returning (`acted_by`); the screen changed after the
+last poll that failed was sent and before the answer of the first poll that held arrived. So
+the time from the device's receipt to the change (and the time from sending it) lies in
+
+    [changed_after - acted_by, held_by - action_sent]   (never below 0)
+
+The response time is the middle of that interval and its resolution the interval's width: the
+truth is within `response ± resolution / 2`. No fixed sleeps: the next poll starts as soon as
+the previous answer was evaluated.
 """
 
 from __future__ import annotations
@@ -64,22 +70,37 @@ class Timing:
     resolution_ms: float
 
 
-def response_time(action_sent: float, outcome: WaitOutcome) -> Timing | None:
-    """The transaction's response time and resolution, or None when the check never held."""
+def response_time(action_sent: float, outcome: WaitOutcome,
+                  action_acked: float | None = None) -> Timing | None:
+    """The transaction's response time and resolution, or None when the check never held.
+    `action_acked`: when the action's call returned (None: at once, as for a test's fake)."""
     if not outcome.held or outcome.last is None:
         return None
-    lower = action_sent
+    acted_by = action_sent if action_acked is None else max(action_acked, action_sent)
+    changed_after = action_sent
     if outcome.last_failed_sent is not None and outcome.last_failed_sent > action_sent:
-        lower = outcome.last_failed_sent
-    upper = outcome.last.received
+        changed_after = outcome.last_failed_sent
+    held_by = outcome.last.received
     doc = outcome.last.not_before
-    if doc is not None and action_sent < doc - CLOCK_MARGIN_S and lower < doc < upper:
+    if doc is not None and action_sent < doc - CLOCK_MARGIN_S and changed_after < doc < held_by:
         # The action loaded a new page and the check held in it: it cannot have held in that
         # page before its first byte arrived (a browser holds commands while it navigates,
-        # so there was no poll in between to say so).
-        lower = doc - CLOCK_MARGIN_S
-    return Timing(response_ms=((lower + upper) / 2 - action_sent) * 1000,
-                  resolution_ms=(upper - lower) * 1000)
+        # so there was no poll in between to say so) ...
+        changed_after = doc - CLOCK_MARGIN_S
+        began = outcome.last.navigation_began
+        if began is not None and began > action_sent - CLOCK_MARGIN_S:
+            # ... and the browser had the action when it began that navigation (a browser's
+            # click returns only once the new page has loaded: too late a bound).
+            acted_by = min(acted_by, begin_bound(began, action_sent))
+    lower = max(0.0, changed_after - acted_by)
+    upper = held_by - action_sent
+    return Timing(response_ms=(lower + upper) / 2 * 1000, resolution_ms=(upper - lower) * 1000)
+
+
+def begin_bound(began: float, action_sent: float) -> float:
+    """The latest moment the browser can have received the action, from the start of the
+    navigation it caused (placed on the robot's clock within CLOCK_MARGIN_S)."""
+    return max(action_sent, began + CLOCK_MARGIN_S)
 
 
 def is_stable(previous: Snapshot | None, current: Snapshot) -> bool:

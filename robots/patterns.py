@@ -1,13 +1,15 @@
 """Texts and log lines that reveal a failure's category (French and English defaults).
 
 Configurable: pass your own `Patterns` to `run_journey`; each list is searched (not full-match)
-in every visible text of the screen at the moment of the failure.
+in every visible text of the screen at the moment of the failure. The search is bounded
+(journeys.textmatch): a pattern too slow for a long text is skipped, never waited for.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+from journeys.textmatch import Matcher, PatternTimeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,10 +40,13 @@ class Patterns:
     def search(self, kind: str, texts: list[str]) -> str | None:
         """The first text that matches one of the `kind` patterns."""
         for pattern in getattr(self, kind):
-            compiled = re.compile(pattern)
-            for text in texts:
-                if compiled.search(text):
-                    return text
+            matcher = Matcher(pattern, flags=0)
+            try:
+                hit = next((text for text in texts if matcher.search(text)), None)
+            except PatternTimeout:
+                continue
+            if hit is not None:
+                return hit
         return None
 
 

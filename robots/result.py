@@ -30,6 +30,7 @@ class Category(StrEnum):
     # `error` runs: the robot's own fault, never the app's.
     NO_DEVICE = "no_device"
     SESSION = "session"  # session refused / Appium unreachable / device lost
+    APPIUM_DOWN = "appium_down"  # the Appium server Ronde runs itself is down (restarting)
     ABORTED = "aborted"  # the robot stopped or was killed mid-run
     ROBOT = "robot"  # a bug or unexpected failure in Ronde itself
 

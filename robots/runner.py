@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from journeys.errors import JourneyError
+from journeys.links import link_problem
 from journeys.model import Journey, Platform
 from journeys.variables import Variables
 from robots.backends import open_backend
@@ -26,8 +27,10 @@ from robots.deadline import Caller, Clock
 from robots.devices import DeviceSpec
 from robots.diagnose import Evidence, Verdict, categorize, session_lost
 from robots.evidence import EvidenceWriter, secret_masker
-from robots.exceptions import DeviceTimeout, SessionError
+from robots.exceptions import DeviceTimeout, ScriptError, SessionError
 from robots.executor import Executor, Failure
+from robots.failfast import ScreenFailure
+from robots.js.engine import ScriptEngine
 from robots.logmask import masking
 from robots.patterns import DEFAULT_PATTERNS, Patterns
 from robots.result import Category, RunResult, Status
@@ -104,11 +107,22 @@ class _Run:
         if missing:
             return self._error(Category.ROBOT, f"secret {', '.join(missing)} is not set in the "
                                "robot's environment")
-        variables = Variables.for_journey(self.journey, self.environ)
+        step_s = self.journey.monitor.step_timeout_ms / 1000
+        scripts = ScriptEngine(platform=str(self.journey.platform), masker=self.masker,
+                               clock=self.clock,
+                               limit=lambda: min(self.clock() + step_s, self.deadline))
+        variables = Variables.for_journey(self.journey, self.environ,
+                                          evaluator=scripts.expression)
         try:
             start_url = variables.resolve(self.journey.url) if self.journey.url else None
-        except JourneyError as exc:
+            if self.journey.app_id and "${" in self.journey.app_id:  # `${APP_ID || 'com.x'}`
+                self.journey = replace(self.journey,
+                                       app_id=variables.resolve(self.journey.app_id))
+        except (JourneyError, ScriptError) as exc:
             return self._error(Category.ROBOT, str(exc))
+        refused = link_problem(start_url, self.journey.link_schemes) if start_url else None
+        if refused is not None:  # a ${VARIABLE} the parser could not see: file:, data:, ...
+            return self._error(Category.ROBOT, f"url: {refused}")
         try:
             backend = backend or open_backend(
                 self.journey, self.device, appium_url=self.appium_url, start_url=start_url,
@@ -129,10 +143,11 @@ class _Run:
         self.deadline = self.exec_start + self.timeout_s
         executor = Executor(backend, self.caller, self.journey, self.record, clock=self.clock,
                             run_start=self.t0, journey_deadline=self.deadline,
-                            on_step=self.on_step)
+                            on_step=self.on_step, patterns=self.patterns, scripts=scripts)
         failure: Failure | None = None
         try:
-            executor.run(self.journey.commands, variables)
+            executor.run_hooked(self.journey.on_flow_start, self.journey.commands,
+                                self.journey.on_flow_complete, variables)
         except Exception as exc:
             failure = executor.failure or Failure(exc)
         except BaseException:
@@ -153,6 +168,11 @@ class _Run:
             self.info = self._try(backend.device_info, "device info") or self.info
         for name, png in executor.state.screenshots:
             self.writer.screenshot(name, png)
+        for name, video in executor.state.recordings:
+            self.writer.recording(name, video)
+        if scripts.console:  # what the journey's scripts logged (masked by the engine)
+            self.writer.text("console", "console.txt", "\n".join(scripts.console) + "\n")
+        scripts.close()
         self._close(backend)
         return self._result(failure, verdict, evidence, executor, exec_end)
 
@@ -226,9 +246,13 @@ class _Run:
             where = f"{failure.command.name} (line {failure.command.pos.line})" \
                 if failure.command is not None and failure.command.pos.line else \
                 (failure.command.name if failure.command is not None else "run")
+            if failure.hook:
+                where = f"{failure.hook} hook failed: {where}"
             error = self.masker.mask(f"{where}: {_first_line(failure.exc)} — {verdict.reason}")
-            transactions = [replace(t, category=category) if t.status is Status.FAILED and
-                            t.category in (None, Category.DISPLAY) else t for t in transactions]
+            first_guess = isinstance(failure.exc, ScreenFailure)  # the evidence decides
+            transactions = [replace(t, category=category) if t.status is Status.FAILED and (
+                            first_guess or t.category in (None, Category.DISPLAY)) else t
+                            for t in transactions]
             for i in range(len(steps) - 1, -1, -1):
                 if steps[i].status is Status.FAILED and not steps[i].optional:
                     steps[i] = replace(steps[i], category=category)

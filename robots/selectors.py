@@ -3,19 +3,20 @@
 A single page-source fetch answers every selector of a poll, so polling costs one round trip.
 Texts and ids are regular expressions that must match the whole value (Maestro's rule, with
 its flags: case-insensitive, dot matches newlines); a pattern equal to the value also matches,
-so texts such as "Prix (€)" work unescaped.
+so texts such as "Prix (€)" work unescaped. Every match is bounded (journeys.textmatch): a
+pattern that backtracks without end fails its step with `PatternTimeout` instead of freezing
+the robot.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from functools import lru_cache
+from typing import Any
 
+from journeys.deferred import typed
 from journeys.model import Selector
+from journeys.textmatch import Matcher, fullmatch
 from robots.backends.base import Bounds, Element, Snapshot
-
-FLAGS = re.IGNORECASE | re.DOTALL | re.MULTILINE
 
 Resolve = Callable[[str], str]
 
@@ -24,20 +25,9 @@ def _identity(text: str) -> str:
     return text
 
 
-@lru_cache(maxsize=512)
-def _compile(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern, FLAGS)
-    except re.error:
-        return None
-
-
 def matches(pattern: str, value: str) -> bool:
     """Full regex match, or literal equality (an invalid regex is compared literally)."""
-    if value == pattern:
-        return True
-    compiled = _compile(pattern)
-    return compiled is not None and compiled.fullmatch(value) is not None
+    return fullmatch(pattern, value)
 
 
 def is_visible(el: Element, screen: Bounds | None, *, in_screen: bool = True) -> bool:
@@ -57,19 +47,27 @@ def find_all(
     cands = [el for el in snap.elements if is_visible(el, snap.screen, in_screen=in_screen)]
     for pattern in (sel.text_or_label, sel.text):
         if pattern is not None:
-            p = resolve(pattern)
+            m = Matcher(resolve(pattern), pos=sel.pos)
             cands = [el for el in cands
-                     if matches(p, el.text) or matches(p, el.label) or matches(p, el.hint)]
+                     if m.fullmatch(el.text) or m.fullmatch(el.label) or m.fullmatch(el.hint)]
     if sel.id is not None:
-        p = resolve(sel.id)
-        cands = [el for el in cands if el.id and (matches(p, el.id) or matches(p, el.short_id))]
+        m = Matcher(resolve(sel.id), pos=sel.pos)
+        cands = [el for el in cands
+                 if el.id and (m.fullmatch(el.id) or m.fullmatch(el.short_id))]
     if sel.css is not None:
         hits = snap.css_matches.get(resolve(sel.css), set())
         cands = [el for el in cands if el.index in hits]
     for key in ("enabled", "checked", "focused", "selected"):
-        want = getattr(sel, key)
+        want = _typed(getattr(sel, key), resolve)
         if want is not None:
             cands = [el for el in cands if getattr(el, key) is want]
+    if sel.width is not None or sel.height is not None:
+        cands = [el for el in cands if _size_matches(el, sel, resolve)]
+    for trait in sel.traits:
+        cands = [el for el in cands if _TRAITS[trait](el)]
+    for wanted in sel.contains_descendants:
+        found = {d.index for d in find_all(snap, wanted, resolve, in_screen=False)}
+        cands = [el for el in cands if any(d.index in found for d in snap.descendants_of(el))]
     if sel.child_of is not None:
         parents = find_all(snap, sel.child_of, resolve, in_screen=False)
         inside = {d.index for p in parents for d in snap.descendants_of(p)}
@@ -91,9 +89,40 @@ def find_all(
     if distance:
         cands.sort(key=lambda el: distance[el.index])
     if sel.index is not None:
+        index = _typed(sel.index, resolve)
         ordered = sorted(cands, key=lambda el: (el.bounds.y, el.bounds.x))
-        return [ordered[sel.index]] if 0 <= sel.index < len(ordered) else []
+        return [ordered[index]] if 0 <= index < len(ordered) else []
     return cands
+
+
+class _Resolver:
+    def __init__(self, resolve: Resolve) -> None:
+        self._resolve = resolve
+
+    def resolve(self, text: str, pos: object = None) -> str:
+        return self._resolve(text)
+
+
+def _typed(value: object, resolve: Resolve) -> Any:
+    """A selector's `${VAR}` number or boolean, resolved and checked (journeys.deferred)."""
+    return typed(value, _Resolver(resolve))
+
+
+def _size_matches(el: Element, sel: Selector, resolve: Resolve) -> bool:
+    """Maestro's size selector: width and height in pixels, each within the tolerance."""
+    tolerance = _typed(sel.tolerance, resolve) or 0
+    for want, got in ((sel.width, el.bounds.width), (sel.height, el.bounds.height)):
+        if want is not None and abs(_typed(want, resolve) - got) > tolerance:
+            return False
+    return True
+
+
+_TRAITS: dict[str, Callable[[Element], bool]] = {  # Maestro's ElementTrait
+    "text": lambda el: bool(el.text),
+    "long-text": lambda el: len(el.text) >= 200,
+    "square": lambda el: el.bounds.height > 0 and abs(el.bounds.width / el.bounds.height - 1)
+    < 0.03,
+}
 
 
 def find_one(
@@ -124,4 +153,6 @@ def selectors_in(sel: Selector | None) -> list[Selector]:
     out = [sel]
     for key in ("below", "above", "left_of", "right_of", "child_of", "contains_child"):
         out.extend(selectors_in(getattr(sel, key)))
+    for nested in sel.contains_descendants:
+        out.extend(selectors_in(nested))
     return out

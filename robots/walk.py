@@ -9,6 +9,7 @@ from journeys.model import (
     Condition,
     ExtendedWaitUntil,
     Repeat,
+    Retry,
     RunFlow,
     ScrollUntilVisible,
     Selector,
@@ -19,7 +20,7 @@ from robots.selectors import selectors_in
 def commands(cmds: Sequence[Command]) -> Iterator[Command]:
     for cmd in cmds:
         yield cmd
-        if isinstance(cmd, RunFlow | Repeat):
+        if isinstance(cmd, RunFlow | Repeat | Retry):
             yield from commands(cmd.commands)
 
 
@@ -38,6 +39,7 @@ def selectors(cmds: Sequence[Command]) -> Iterator[Selector]:
             roots += [cmd.visible, cmd.not_visible]
         if isinstance(cmd, ScrollUntilVisible):
             roots.append(cmd.element)
+        roots.append(getattr(cmd, "from_", None))  # swipe from an element
         for cond in _conditions(cmd):
             roots += [cond.visible, cond.not_visible]
         for root in roots:

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "start": "ronde.commands.start",
     "status": "ronde.commands.status",
     "sim": "ronde.commands.sim",
+    "appium": "ronde.commands.appium",
     "alerts": "ronde.commands.alerts",
     "db": "ronde.commands.db",
     "demo": "ronde.commands.demo",

@@ -18,10 +18,12 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from journeys.cron import check_cron
-from journeys.durations import parse_duration
+from journeys.durations import MAINTENANCE_MAX, REMIND_MAX, check_bounds, parse_duration
 from journeys.errors import Problem, ProblemsError
+from journeys.files import SUFFIXES, UnreadableFile, read_text
 from journeys.header import alert_policy
 from journeys.model import AlertPolicy, Position
+from journeys.policy import DEFAULT_POLICY, FilePolicy
 from journeys.reader import BAD
 from journeys.reader import Reader as JourneyReader
 from journeys.spec import ALERT_KEYS
@@ -40,6 +42,7 @@ from journeys.yamlnodes import (
 )
 from robots.backends.profiles import PROFILES
 from robots.devices import DeviceSpec
+from ronde.dashboard.settings import DashboardSettings, read_dashboard
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_STORAGE = "sqlite:///ronde.db"
@@ -111,7 +114,8 @@ class AlertSettings:
     """`alerts:` in ronde.yaml: what every journey's alerting starts from.
 
     None means "not set": the engine's built-in value applies (remind every 4h, English and
-    French, every channel for robot incidents, the README's Alerts section as runbook).
+    French, every channel for robot incidents; no runbook template: the incident on the
+    dashboard when `dashboard_url` is set, else no runbook link).
     """
 
     defaults: AlertPolicy | None = None  # `monitor.alert` keys a journey does not set
@@ -145,9 +149,11 @@ class Config:
     env_names: tuple[str, ...] = ()  # environment variables the file used (may be secrets)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     dashboard_url: str | None = None  # evidence links in notices: <dashboard_url>/runs/<id>
+    dashboard: DashboardSettings = field(default_factory=DashboardSettings)  # who may read it
     # `file:line:column: message` for what loads but will not work (e.g. a channel whose
     # tokens Apprise refuses): the robot still runs and says so; `validate --config` shows it.
     warnings: tuple[str, ...] = ()
+    file_policy: FilePolicy = DEFAULT_POLICY  # flow_roots / link_schemes: what journeys reach
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -198,9 +204,9 @@ def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = 
         return default_config()
     src = Source(str(path))
     try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except (OSError, ValueError) as exc:
-        raise ConfigError([Problem(Position(str(file), 0, 0), f"cannot read: {exc}")]) from None
+        text = read_text(file)[1]  # capped at 1 MiB, checked before reading
+    except UnreadableFile as exc:
+        raise ConfigError([Problem(Position(str(file), 1, 1), str(exc))]) from None
     reader = _Reader(src, file.resolve().parent, os.environ if environ is None else environ)
     config = reader.config(text, file)
     if src.problems or config is None:
@@ -240,7 +246,9 @@ class _Reader:
         readers = {"storage": self.storage, "artifacts": self.artifacts,
                    "devices": self.devices, "channels": self.channels,
                    "alertmanager": self.alertmanager, "maintenance": self.maintenance,
-                   "alerts": self.alerts, "dashboard_url": self.dashboard_url}
+                   "alerts": self.alerts, "dashboard_url": self.dashboard_url,
+                   "dashboard": self.dashboard, "flow_roots": self.flow_roots,
+                   "link_schemes": self.link_schemes}
         for key, key_node, value in pairs(self.src, docs[0], "ronde.yaml"):
             if key not in readers:
                 hint = did_you_mean(key, readers) or f" (expected {expected_one_of(readers)})"
@@ -265,7 +273,10 @@ class _Reader:
             env_names=tuple(dict.fromkeys(self.env_names)),
             alerts=alerts,
             dashboard_url=values.get("dashboard_url"),
+            dashboard=values.get("dashboard") or DashboardSettings(),
             warnings=tuple(self.warnings),
+            file_policy=FilePolicy(values.get("flow_roots") or (),
+                                   values.get("link_schemes") or frozenset()),
         )
 
     # ---- values ----------------------------------------------------------------------
@@ -363,8 +374,42 @@ class _Reader:
         return url
 
     def artifacts(self, node: Node) -> Path | None:
+        from ronde.artifacts_folder import artifacts_problem
+
         text = self.text(node, "artifacts")
-        return None if text is None else self.base_path(text)
+        path = None if text is None else self.base_path(text)
+        problem = None if path is None else artifacts_problem(path)
+        if problem is not None:
+            self.error(node, f"artifacts: {problem}")
+            return None
+        return path
+
+    def flow_roots(self, node: Node) -> tuple[Path, ...]:
+        """Folders, besides the journeys' own, that runFlow may read sub-flows from."""
+        roots: list[Path] = []
+        for item, text in zip(_items(node), self.texts(node, "flow_roots") or (), strict=False):
+            path = self.base_path(text).resolve()
+            if not path.is_dir():
+                self.error(item, f"flow_roots: {text!r} is not a folder (expected folders of "
+                                 "shared flows, relative to this file)")
+            elif path == Path(path.anchor) or path == Path.home().resolve():
+                self.error(item, f"flow_roots: {text!r} is too wide (expected a folder of "
+                                 "flows, not the root or home folder)")
+            else:
+                roots.append(path)
+        return tuple(roots)
+
+    def link_schemes(self, node: Node) -> frozenset[str]:
+        """URL schemes openLink / url may use besides http(s) and app deep links."""
+        out: set[str] = set()
+        for item, text in zip(_items(node), self.texts(node, "link_schemes") or (), strict=False):
+            scheme = text.strip().rstrip(":/").lower()
+            if not re.match(r"^[a-z][a-z0-9+.-]*$", scheme):
+                self.error(item, f"link_schemes: {text!r} is not a URL scheme (expected a name "
+                                 "like file or intent)")
+            else:
+                out.add(scheme)
+        return frozenset(out)
 
     def base_path(self, text: str) -> Path:
         path = Path(text).expanduser()
@@ -408,6 +453,9 @@ class _Reader:
                                                      "http://ronde.example.com:8080")
         return url.rstrip("/") if url else None
 
+    def dashboard(self, node: Node) -> DashboardSettings:
+        return read_dashboard(self, node)
+
     def alerts(self, node: Node) -> tuple[AlertSettings, list[tuple[str, str, Node]]]:
         """The `alerts:` section, and the channel names it uses (checked once all is read)."""
         keys = ("defaults", "robot_channels", "remind_every", "language", "runbook_url")
@@ -433,7 +481,7 @@ class _Reader:
                          for name, item in zip(names, _items(data["robot_channels"]),
                                                strict=False)]
         if "remind_every" in data:
-            ms = self.duration(data["remind_every"], "alerts.remind_every")
+            ms = self.duration(data["remind_every"], "alerts.remind_every", REMIND_MAX)
             if ms is not None and ms < MIN_REMIND_MS:
                 self.error(data["remind_every"], "alerts.remind_every: too often (expected at "
                                                  "least 1m)")
@@ -547,7 +595,7 @@ class _Reader:
         kind = kinds[0]
         fields: dict[str, Any] = {}
         if kind == "simulated":
-            sim = self.mapping(data["simulated"], f"{where}.simulated", ("app",))
+            sim = self.mapping(data["simulated"], f"{where}.simulated", ("app", "appium"))
             if sim is not None and "app" not in sim:
                 self.error(sim[""], f"{where}.simulated: missing key 'app' (expected the path "
                                     "of an app model, e.g. emulators/apps/demo-shop.yaml)")
@@ -561,7 +609,12 @@ class _Reader:
                     if not path.is_file():
                         self.error(sim["app"], f"{where}.simulated.app: no such file {app!r} "
                                                f"(looked for {path})")
+                    elif (problem := _app_model_problem(path)) is not None:
+                        self.error(sim["app"], f"{where}.simulated.app: {app!r} {problem}")
                     fields["simulated_app"] = str(path)
+            if sim is not None and "appium" in sim:  # a running Appium: `ronde appium`, say
+                fields["appium_url"] = self.url(sim["appium"], f"{where}.simulated.appium",
+                                                _HTTP, "http://127.0.0.1:4723")
         elif kind == "appium":
             fields["appium_url"] = self.url(data["appium"], f"{where}.appium", _HTTP,
                                             "http://host:4723")
@@ -629,7 +682,8 @@ class _Reader:
                 self.error(node, f"{where}: missing key 'duration' (expected how long each "
                                  "window lasts, like 30m)")
             else:
-                fields["duration_ms"] = self.duration(data["duration"], f"{where}.duration")
+                fields["duration_ms"] = self.duration(data["duration"], f"{where}.duration",
+                                                      MAINTENANCE_MAX)
         elif "start" in data and "end" in data:
             fields["start"] = self.when(data["start"], f"{where}.start")
             fields["end"] = self.when(data["end"], f"{where}.end")
@@ -657,7 +711,7 @@ class _Reader:
             return None
         return text
 
-    def duration(self, node: Node, where: str) -> int | None:
+    def duration(self, node: Node, where: str, maximum: int | None = None) -> int | None:
         value = scalar(node) if isinstance(node, ScalarNode) else None
         if isinstance(value, str):
             value = self.expand(node, where, value)
@@ -668,6 +722,10 @@ class _Reader:
             return None
         if ms <= 0:
             self.error(node, f"{where}: expected a duration above zero")
+            return None
+        problem = check_bounds(ms, None, maximum)  # journeys.durations: one home for bounds
+        if problem is not None:
+            self.error(node, f"{where}: {problem}")
             return None
         return ms
 
@@ -699,6 +757,25 @@ def _items(node: Node | None) -> list[Node]:
     if node is None or is_null(node):
         return []
     return list(node.value) if isinstance(node, SequenceNode) else [node]
+
+
+def _app_model_problem(path: Path) -> str | None:
+    """Why a simulated device's `app:` is not an app model; never quotes the file."""
+    if path.suffix.lower() not in SUFFIXES:
+        return "is not a .yaml app model (expected a file like emulators/apps/demo-shop.yaml)"
+    try:
+        text = read_text(path)[1]
+    except UnreadableFile as exc:
+        return f"is not an app model: {exc}"
+    src = Source(str(path))
+    docs = src.compose(text)
+    top = docs[0] if docs and len(docs) == 1 else None
+    keys = {str(k.value) for k, _ in top.value if isinstance(k, ScalarNode)} \
+        if isinstance(top, MappingNode) else set()
+    if src.problems or "appId" not in keys:
+        return ("is not an app model (expected one YAML mapping with appId:, screens:, ... "
+                "as in shared/sim-app-format.md)")
+    return None
 
 
 _USABLE_BUT = "Apprise cannot use this"  # url_problem's words for a known, malformed service

@@ -23,10 +23,15 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from journeys.durations import format_duration
 from ronde.report.source import ReadSource
+from storage.totals import RESPONSE_BOUNDS_MS
 
-#: Response-time histogram bounds, in seconds (mobile transactions: 100 ms to a minute).
-BUCKETS_SECONDS: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 60.0)
+#: Response-time histogram bounds, in seconds: 25 ms to a minute, each < 10 % above the last,
+#: so `histogram_quantile` stays within 10 % of the true quantile (storage.totals keeps them).
+BUCKETS_SECONDS: tuple[float, ...] = tuple(b / 1000 for b in RESPONSE_BOUNDS_MS)
+#: The default `monitor.alert.window`: availability over it is what the alert rule compares.
+ALERT_WINDOW = timedelta(hours=1)
 
 
 def _utcnow() -> datetime:
@@ -36,9 +41,15 @@ def _utcnow() -> datetime:
 class StoreCollector(Collector):
     """Reads the store through a `ReadSource` each time Prometheus scrapes."""
 
-    def __init__(self, source: ReadSource, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self,
+        source: ReadSource,
+        clock: Callable[[], datetime] = _utcnow,
+        alert_window: timedelta = ALERT_WINDOW,
+    ) -> None:
         self._source = source
         self._clock = clock
+        self._alert_window = alert_window
 
     def collect(self) -> Iterator[Metric]:
         now = self._clock()
@@ -73,6 +84,7 @@ class StoreCollector(Collector):
         yield up
         yield last
         yield availability
+        yield self._alert_window_availability(now)
 
         runs = CounterMetricFamily(
             "ronde_runs",
@@ -111,6 +123,22 @@ class StoreCollector(Collector):
             open_incidents.add_metric([journey, kind], float(n))
         yield open_incidents
 
+    def _alert_window_availability(self, now: datetime) -> GaugeMetricFamily:
+        family = GaugeMetricFamily(
+            "ronde_alert_window_availability_ratio",
+            "Share of runs that passed over the alert window (the sliding window "
+            "availability_below compares); absent when no run judged the app in it.",
+            labels=["journey", "window", "kind"],
+        )
+        window = format_duration(int(self._alert_window.total_seconds() * 1000))
+        for journey, a in sorted(self._source.availability(now - self._alert_window,
+                                                           now).items()):
+            if a.first_attempt is not None:
+                family.add_metric([journey, window, "first_attempt"], a.first_attempt)
+            if a.confirmed is not None:
+                family.add_metric([journey, window, "confirmed"], a.confirmed)
+        return family
+
     def _histograms(self) -> HistogramMetricFamily:
         family = HistogramMetricFamily(
             "ronde_transaction_response_seconds",
@@ -129,17 +157,23 @@ def _le(bound: float) -> str:
     return repr(float(bound))
 
 
-def registry_for(source: ReadSource, clock: Callable[[], datetime] = _utcnow) -> CollectorRegistry:
+def registry_for(
+    source: ReadSource,
+    clock: Callable[[], datetime] = _utcnow,
+    alert_window: timedelta = ALERT_WINDOW,
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoreCollector(source, clock))
+    registry.register(StoreCollector(source, clock, alert_window))
     return registry
 
 
 def metrics_endpoint(
-    source: ReadSource, clock: Callable[[], datetime] = _utcnow
+    source: ReadSource,
+    clock: Callable[[], datetime] = _utcnow,
+    alert_window: timedelta = ALERT_WINDOW,
 ) -> Callable[[Request], Response]:
     """A Starlette endpoint serving the store's metrics in Prometheus' text format."""
-    registry = registry_for(source, clock)
+    registry = registry_for(source, clock, alert_window)
 
     def endpoint(request: Request) -> Response:
         # Negotiated like prometheus-client's own exporters: OpenMetrics when asked for.

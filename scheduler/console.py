@@ -114,9 +114,9 @@ class LiveConsole:
         for row in rows:
             nxt = nexts.get(row.journey)
             style = next((s for st, s in STATUS_STYLE.items() if row.state.startswith(st)), "")
-            table.add_row(
-                row.journey, row.schedule, _clock(nxt), Text(row.state, style=style),
-                row.device, _clock(row.when), row.slowest, row.note,
+            table.add_row(  # Text: names and notes quote journey files, never markup
+                Text(row.journey), Text(row.schedule), _clock(nxt), Text(row.state, style=style),
+                Text(row.device), _clock(row.when), Text(row.slowest), Text(row.note),
             )
         devices = Text("devices: ")
         for d in device_states:

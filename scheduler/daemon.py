@@ -40,6 +40,8 @@ log = logging.getLogger("ronde.scheduler")
 
 _GRACE_SLACK_S = 5
 _DEAD_AFTER = timedelta(minutes=2)  # a robot silent this long is presumed dead
+_BEAT_LOCK_TIMEOUT_MS = 1_000  # a heartbeat never waits long on a locked database
+_DRAIN_S = 10.0  # on the way out, how long the writer may take to store the last results
 
 
 @dataclass(slots=True)
@@ -50,7 +52,14 @@ class Options:
     reload_s: float = 2.0
     alerts_tick_s: float = 30.0
     tz: tzinfo = field(default=UTC)
-    max_workers: int = 64
+    max_workers: int | None = None  # slot threads; None: sized from the devices
+
+
+def slot_workers(devices: int) -> int:
+    """Slot threads for `devices` devices: one running round per device, one round waiting
+    for a lease per device (it holds its thread while it waits), and a few spare so a round
+    whose device is free never queues behind waiters. Threads start only when needed."""
+    return 2 * max(devices, 1) + 8
 
 
 class Robot:
@@ -99,7 +108,8 @@ class Robot:
                       extra={"event": "no_journeys"})
         self._scheduler = BackgroundScheduler(
             executors={
-                "default": SlotExecutor(self.options.max_workers),
+                "default": SlotExecutor(self.options.max_workers
+                                        or slot_workers(len(self.runner.pool.devices))),
                 "housekeeping": HousekeepingExecutor(3),
             },
             job_defaults={"coalesce": True, "max_instances": 1},
@@ -164,6 +174,7 @@ class Robot:
                       result.device, self.options.grace_s,
                       extra={"event": "run_aborted", "journey": result.journey,
                              "device": result.device, "run_id": result.run_id})
+        self.recorder.close(_DRAIN_S)  # before the alerts close: stored results alert
         if self._heartbeat_id is not None:
             _quietly(self.recorder.store.heartbeat_stop, self._heartbeat_id)
         if self.alerts is not None and hasattr(self.alerts, "close"):
@@ -199,6 +210,7 @@ class Robot:
                 futures = [pool.submit(self.runner.run_round, j.id, slot) for j in due]
                 for future in futures:
                     results.extend(future.result())
+        self.recorder.close(_DRAIN_S)
         if self.alerts is not None and hasattr(self.alerts, "close"):
             _quietly(self.alerts.close)  # lets queued notifications go out before exiting
         return results
@@ -301,6 +313,8 @@ class Robot:
             return {}
 
     def _overrun(self, event: JobSubmissionEvent) -> None:
+        if event.job_id.startswith("~"):
+            return  # housekeeping (heartbeat, reload, alerts): not a journey's slot
         slot = event.scheduled_run_times[-1] if event.scheduled_run_times else None
         log.warning("%s: slot %s skipped, its previous round is still running (the journey "
                     "takes longer than its interval, or waits for a device)", event.job_id,
@@ -323,12 +337,27 @@ class Robot:
         return closed
 
     def _beat(self) -> None:
-        if self._heartbeat_id is not None:
-            _quietly(self.recorder.store.heartbeat, self._heartbeat_id)
+        """Beat, never waiting long: a busy database is the writer's to report (once)."""
+        from storage.errors import StorageUnavailable
+
+        if self._heartbeat_id is None:
+            return
+        try:
+            self.recorder.store.heartbeat(self._heartbeat_id, flush=False,
+                                          lock_timeout_ms=_BEAT_LOCK_TIMEOUT_MS)
+        except StorageUnavailable as exc:
+            log.debug("heartbeat not stored: %s", exc)
+        except Exception as exc:
+            log.warning("heartbeat failed: %s", exc)
 
     def _alerts_tick(self) -> None:
+        from storage.errors import StorageUnavailable
+
         try:
             self.alerts.tick()
+        except StorageUnavailable as exc:  # the rules read again at the next tick
+            log.warning("alert rules not evaluated this time: %s", exc,
+                        extra={"event": "alerts_skipped"})
         except Exception as exc:  # a broken alert path never stops the rounds
             log.error("alerts tick failed: %s", exc, extra={"event": "alerts_failed"})
 
@@ -387,4 +416,4 @@ def _version() -> str:
     return f"ronde {__version__} on {socket.gethostname()}"
 
 
-__all__ = ["Options", "Robot", "exit_code"]
+__all__ = ["Options", "Robot", "exit_code", "slot_workers"]

@@ -15,40 +15,39 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.console import Console
+from rich.markup import escape
+
+from journeys.masking import Masker
+from scheduler.logfile import LogFile
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-MASK = "•••"
 _PACKAGES = ("scheduler", "storage")  # packages whose modules log by __name__
 
 
 class SecretMask(logging.Filter):
-    """Replaces every known secret value in a record's message, args and extra fields."""
+    """Masks every known secret (in every encoding journeys.masking knows) in a record's
+    message, args, exception text and extra fields."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
-        self._base = tuple(secrets)  # from the configuration: always masked
-        self._secrets: tuple[str, ...] = ()
+        self._masker = Masker(secrets)  # from the configuration: always masked
         self._lock = threading.Lock()
-        self.update(())
 
     def update(self, secrets: Iterable[str]) -> None:
         """Also mask these values (the journeys' secrets, on each reload). Never forgets one:
-        a value that was a secret stays masked. Values shorter than 3 characters are not
-        masked: they would blank out plain words."""
-        with self._lock:  # longest first, so a secret containing another is masked whole
-            values = {s for s in (*self._base, *self._secrets, *secrets) if s and len(s) >= 3}
-            self._secrets = tuple(sorted(values, key=len, reverse=True))
+        a value that was a secret stays masked. Values shorter than journeys.masking.SHORT
+        are masked as whole tokens only, so they do not blank out plain words."""
+        with self._lock:
+            self._masker = self._masker.extended(secrets)
 
     def mask(self, text: str) -> str:
         with self._lock:
-            secrets = self._secrets
-        for secret in secrets:
-            text = text.replace(secret, MASK)
-        return text
+            masker = self._masker
+        return masker.mask(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
-            if not self._secrets:
+            if not self._masker:
                 return True
         record.msg = self.mask(record.getMessage())
         record.args = None
@@ -101,8 +100,9 @@ class ConsoleLines(logging.Handler):
             text = record.getMessage()
             if record.exc_text:
                 text += "\n" + record.exc_text
-            self.console.print(f"[dim]{when}[/dim] {_escape(text)}", style=style,
-                               highlight=False, soft_wrap=True)
+            # the text quotes journey files and errors: no markup, no `:x:` emoji codes in it
+            self.console.print(f"[dim]{when}[/dim] {escape(text)}", style=style,
+                               highlight=False, soft_wrap=True, emoji=False)
         except Exception:
             self.handleError(record)
 
@@ -117,7 +117,7 @@ def setup_logging(
     handlers: list[logging.Handler] = []
     if log_file is not None:
         log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler = LogFile(log_file)  # a full disk is said once, not per line
         file_handler.setFormatter(JsonLines())
         handlers.append(file_handler)
     if console is not None:
@@ -150,7 +150,3 @@ def teardown_logging(handlers: list[logging.Handler]) -> None:
         logging.getLogger(name).setLevel(logging.NOTSET)
     for handler in handlers:
         handler.close()
-
-
-def _escape(text: str) -> str:
-    return text.replace("[", "\\[")

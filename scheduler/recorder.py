@@ -2,7 +2,8 @@
 
 Thin on purpose: `storage.Store` speaks the domain already; this adapts its errors to what
 a round needs (a slot already taken is "skip", a database outage is "run anyway, the
-store spools the result").
+result waits in the spool"). Results are stored behind the rounds' back by a
+`scheduler.writer.ResultWriter`, so no database call ever holds a run slot for long.
 """
 
 from __future__ import annotations
@@ -14,41 +15,47 @@ from typing import Any
 
 from journeys.model import Journey
 from robots.result import RunResult
+from scheduler.writer import ResultWriter, Then
 
 log = logging.getLogger("ronde.scheduler.recorder")
+
+START_LOCK_TIMEOUT_MS = 500  # opening a run waits no longer than this for a locked database
 
 
 class StoreRecorder:
     def __init__(self, store: Any, host: str | None = None) -> None:
         self.store = store
         self.host = host or socket.gethostname()
+        self.writer = ResultWriter(store)
 
     def start_run(
         self, run_id: str, journey: Journey, device: str, scheduled_at: datetime | None,
         attempt: int, confirms: str | None,
     ) -> bool:
-        from storage.errors import DuplicateRun
+        from storage.errors import DuplicateRun, StorageUnavailable
 
+        if self.writer.behind():  # the database is not answering: run now, store later
+            return True
         try:
             return bool(self.store.start_run(
                 run_id, journey.id, device, scheduled_at, attempt, confirms, self.host,
-                journey=journey,
+                journey=journey, lock_timeout_ms=START_LOCK_TIMEOUT_MS,
             ))
         except DuplicateRun as exc:
             log.warning("%s", exc, extra={"event": "duplicate_slot", "journey": journey.id})
             return False
+        except StorageUnavailable as exc:  # the writer says so once, when it stores the result
+            log.debug("run %s not opened: %s", run_id, exc)
+            return True
 
-    def record_run(self, result: RunResult, journey: Journey) -> None:
-        from storage.errors import DuplicateRun
+    def record_run(self, result: RunResult, journey: Journey, then: Then | None = None) -> None:
+        """Hand the result to the writer (durable when this returns); `then(result)` is
+        called from the writer's thread once the result is in the database."""
+        self.writer.submit(result, journey, then)
 
-        try:
-            outcome = self.store.record_run(result, journey)
-        except DuplicateRun as exc:
-            log.warning("%s", exc, extra={"event": "duplicate_slot", "journey": journey.id})
-            return
-        if str(outcome) == "spooled":
-            log.warning("database unreachable: run %s of %s kept in the spool", result.run_id,
-                        journey.id, extra={"event": "spooled", "journey": journey.id})
+    def close(self, timeout_s: float = 10.0) -> int:
+        """Store what can be within `timeout_s`; returns how many results still wait."""
+        return self.writer.close(timeout_s)
 
     def last_slots(self) -> dict[str, datetime]:
         """The latest `scheduled_at` stored for each journey (restart recovery)."""

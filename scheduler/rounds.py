@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from journeys.model import Journey
 from robots.devices import DeviceSpec
@@ -43,11 +43,28 @@ class Recorder(Protocol):
         attempt: int, confirms: str | None,
     ) -> bool: ...
 
-    def record_run(self, result: RunResult, journey: Journey) -> None: ...
+    def record_run(
+        self, result: RunResult, journey: Journey,
+        then: Callable[[RunResult], None] | None = None,
+    ) -> None:
+        """Keep the result (durably, at once) and store it; `then(result)` runs once it is
+        stored, possibly later and from another thread."""
 
 
 class AfterRun(Protocol):
     def __call__(self, result: RunResult) -> None: ...
+
+
+@runtime_checkable
+class ServerHealth(Protocol):
+    """An Appium server Ronde runs itself (emulators.appium_watch.AppiumSupervisor)."""
+
+    def outage(self, *, probe: bool = False) -> str | None:
+        """Why it cannot take sessions now; None when it is up. `probe`: look harder (a run
+        just failed on it)."""
+
+    def epoch(self) -> int:
+        """Grows at every outage: a run that spans a change lost its server midway."""
 
 
 def slot_run_id(journey: str, scheduled_at: datetime, attempt: int) -> str:
@@ -86,6 +103,7 @@ class RoundRunner:
         lease_wait_s: Callable[[Journey], float] | None = None,
         after_run: AfterRun | None = None,
         confirm_wait_s: float = 15.0,
+        server_health: Callable[[DeviceSpec], ServerHealth | None] = lambda d: None,
     ) -> None:
         self._journeys = journeys
         self.pool = pool
@@ -99,6 +117,7 @@ class RoundRunner:
         self._clock = clock
         self._lease_wait_s = lease_wait_s or _default_lease_wait
         self._after_run = after_run
+        self._server_health = server_health
         # A confirmation waits this long for another device before re-using the same one.
         self._confirm_wait_s = confirm_wait_s
         self.stopping = threading.Event()
@@ -192,7 +211,7 @@ class RoundRunner:
                 self._skip(journey, slot, "already run (same slot and attempt in the database)")
                 return None
             self.bus.emit(Event(Kind.STARTED, journey.id, device.name, started, slot, attempt))
-            result = self._call_robot(journey, device, slot, attempt, confirms, run_id)
+            result = self._guarded_run(journey, device, slot, attempt, confirms, run_id)
             result = replace(
                 result, run_id=run_id, attempt=attempt, confirms=confirms, scheduled_at=slot,
                 robot_host=result.robot_host or self._host,
@@ -205,6 +224,34 @@ class RoundRunner:
             return result
         finally:
             self.pool.release(lease, status, category)
+
+    def _guarded_run(
+        self, journey: Journey, device: DeviceSpec, slot: datetime, attempt: int,
+        confirms: str | None, run_id: str,
+    ) -> RunResult:
+        """The robot's run, unless the Appium server Ronde runs is down: then, and when it
+        went down during the run, the run is the robot's `error`, never the app's failure."""
+        health = self._server_health(device)
+        if health is None:
+            return self._call_robot(journey, device, slot, attempt, confirms, run_id)
+        down = health.outage()
+        if down is not None:
+            return self._error(journey, device.name, slot, attempt, confirms, run_id,
+                               Category.APPIUM_DOWN, down)
+        epoch = health.epoch()
+        result = self._call_robot(journey, device, slot, attempt, confirms, run_id)
+        if result.status not in (Status.FAILED, Status.ERROR):
+            return result
+        down = health.outage(probe=True)
+        if down is None and health.epoch() == epoch:
+            return result
+        lost = down or "Ronde's Appium server went down and came back during the run"
+        transactions = tuple(
+            replace(t, status=Status.ERROR, category=Category.APPIUM_DOWN)
+            if t.status is Status.FAILED else t for t in result.transactions)
+        return replace(result, status=Status.ERROR, category=Category.APPIUM_DOWN,
+                       transactions=transactions,
+                       error=f"{lost}; the run saw: {result.error or result.status}")
 
     def _call_robot(
         self, journey: Journey, device: DeviceSpec, slot: datetime, attempt: int,
@@ -257,8 +304,9 @@ class RoundRunner:
 
     # -- helpers --------------------------------------------------------------------------
     def _store(self, result: RunResult, journey: Journey) -> None:
+        then = self._alerts if self._after_run is not None else None
         try:
-            self._recorder.record_run(result, journey)
+            self._recorder.record_run(result, journey, then)
         except Exception as exc:
             log.error("could not record run %s of %s: %s", result.run_id, journey.id, exc,
                       extra={"event": "record_failed", "journey": journey.id})
@@ -266,13 +314,16 @@ class RoundRunner:
             Kind.FINISHED, journey.id, result.device, result.ended_at, result.scheduled_at,
             result.attempt, result,
         ))
-        if self._after_run is not None:
-            try:
-                self._after_run(result)
-            except Exception as exc:  # a broken alert path never stops the rounds
-                log.error("alerts failed after run %s: %s", result.run_id, exc,
-                          extra={"event": "alerts_failed", "journey": journey.id,
-                                 "traceback": traceback.format_exc(limit=8)})
+
+    def _alerts(self, result: RunResult) -> None:
+        """After the result is stored (the recorder's writer thread calls this)."""
+        assert self._after_run is not None
+        try:
+            self._after_run(result)
+        except Exception as exc:  # a broken alert path never stops the rounds
+            log.error("alerts failed after run %s: %s", result.run_id, exc,
+                      extra={"event": "alerts_failed", "journey": result.journey,
+                             "traceback": traceback.format_exc(limit=8)})
 
     def _safe_start(self, run_id: str, journey: Journey, device: str, slot: datetime,
                     attempt: int, confirms: str | None) -> bool:

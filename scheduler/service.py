@@ -6,13 +6,11 @@ know the small interfaces they are handed.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
 import signal
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
@@ -22,6 +20,7 @@ from typing import Any
 
 from rich.console import Console
 
+from journeys.masking import SHORT, Masker
 from robots.devices import DeviceSpec
 from scheduler.catalog import Catalog
 from scheduler.console import LiveConsole
@@ -30,7 +29,8 @@ from scheduler.events import Event, Kind
 from scheduler.logs import SecretMask, setup_logging, teardown_logging
 from scheduler.pool import DevicePool
 from scheduler.recorder import StoreRecorder
-from scheduler.rounds import RoundRunner, RunFunction
+from scheduler.rounds import RoundRunner, RunFunction, ServerHealth
+from scheduler.watchdog import Watchdog
 
 log = logging.getLogger("ronde.scheduler")
 
@@ -60,7 +60,7 @@ class Settings:
 
 def serve(settings: Settings, console: Console | None = None) -> int:
     """Run the robot until stopped (or once). Returns the process exit code."""
-    console = console or Console()
+    console = console or Console(emoji=False)  # log lines quote files: no `:x:` emoji
     environ = settings.environ if settings.environ is not None else os.environ
     mask = SecretMask(_config_secrets(settings.config, environ))
     handlers = setup_logging(settings.log_file, console, mask, verbose=settings.verbose)
@@ -99,15 +99,21 @@ def _build(settings: Settings, store: Any, appium: Any, environ: Mapping[str, st
         return max(1.0, min(limit, interval_ms / 1000) if interval_ms else limit)
 
     def appium_url(device: DeviceSpec) -> str | None:
-        if device.simulated_app:
+        if device.simulated_app and not device.appium_url:
             return appium.url if appium is not None else None
         return device.appium_url
+
+    watched = appium if isinstance(appium, ServerHealth) else None  # tests hand a bare server
+
+    def server_health(device: DeviceSpec) -> ServerHealth | None:
+        return watched if device.simulated_app and not device.appium_url else None
 
     runner = RoundRunner(
         journeys=catalog.get, pool=pool, recorder=recorder, run=settings.run or _robot(),
         artifacts_dir=config.artifacts_dir, appium_url=appium_url, environ=environ,
         maintenance=config.maintenance, lease_wait_s=lease_wait,
         after_run=alerts.after_run if alerts is not None else None,
+        server_health=server_health,
     )
     return Robot(catalog=catalog, runner=runner, recorder=recorder, options=settings.options,
                  alerts=alerts, secrets=mask, environ=dict(environ))
@@ -127,12 +133,24 @@ def _around_the_clock(robot: Robot, settings: Settings, console: Console) -> int
         robot.runner.bus.subscribe(follow)
         if settings.live:
             live.start()
+        watchdog = Watchdog()
+
+        def tick() -> None:
+            if threading.current_thread() is threading.main_thread():
+                watchdog.arm()  # a frozen process (GIL held in C) ends instead of hanging
+            if settings.live:
+                live.refresh()
+
         try:
-            robot.wait(None if settings.minutes is None else settings.minutes * 60,
-                       tick=live.refresh if settings.live else None)
+            robot.wait(None if settings.minutes is None else settings.minutes * 60, tick=tick)
         finally:
             live.stop()
-            robot.shutdown()
+            if watchdog.armed:  # the shutdown too is bounded: its grace, then the watchdog
+                watchdog.arm(robot.options.grace_s + watchdog.after_s)
+            try:
+                robot.shutdown()
+            finally:
+                watchdog.disarm()
     return 0
 
 
@@ -165,31 +183,28 @@ def _open_store(config: Any) -> Any:
 
 def _appium(settings: Settings, stack: ExitStack, environ: Mapping[str, str]) -> Any:
     """The project's Appium server, when a simulated device is configured."""
-    simulated = [d for d in settings.config.devices if d.simulated_app]
+    # simulated devices that name a running Appium (`ronde appium`) use that one
+    simulated = [d for d in settings.config.devices if d.simulated_app and not d.appium_url]
     if not simulated:
         return None
     from emulators.appium_server import AppiumServer
+    from emulators.appium_watch import AppiumSupervisor
 
     only_sim = all(d.simulated_app or d.browser_emulate for d in settings.config.devices)
     log_path = Path(settings.config.artifacts_dir) / "appium.log"
-    with tempfile.TemporaryDirectory(prefix="ronde-appium-") as tmp:
-        # Appium logs every typed text: its own log filters mask the secrets' values. The
-        # rules file holds them, so it lives only until Appium has read it at start-up.
-        rules = Path(tmp) / "log-filters.json"
-        secrets = _secret_values(settings, environ)
-        rules.write_text(json.dumps([{"text": v, "replacer": "•••"} for v in secrets]))
-        rules.chmod(0o600)
-        server = AppiumServer(
-            log_path=log_path, env=dict(settings.appium_env),
-            drivers=["ronde-sim"] if only_sim else None,
-            extra_args=["--log-filters", str(rules)] if secrets else (),
-        )
-        log.info("starting Appium for %d simulated device(s) (log: %s)", len(simulated),
-                 log_path, extra={"event": "appium_starting"})
-        server.start()
-    stack.callback(server.stop)
+    # Appium logs every typed text: its own log filters mask the secrets, in every encoding.
+    server = AppiumServer(
+        log_path=log_path, env=dict(settings.appium_env),
+        drivers=["ronde-sim"] if only_sim else None,
+        mask_pattern=Masker(_secret_values(settings, environ)).js_pattern(),
+    )
+    log.info("starting Appium for %d simulated device(s) (log: %s)", len(simulated),
+             log_path, extra={"event": "appium_starting"})
+    # watched: a dead or hung Appium is restarted, and its runs meanwhile are the robot's error
+    supervisor = AppiumSupervisor(server).start()
+    stack.callback(supervisor.stop)
     log.info("Appium ready at %s", server.url, extra={"event": "appium_ready"})
-    return server
+    return supervisor
 
 
 def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
@@ -202,13 +217,14 @@ def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
     host, port = settings.dashboard
     try:
         handle = serve_in_thread(settings.config.storage_url, settings.config.artifacts_dir,
-                                 host, port)
+                                 host, port, getattr(settings.config, "dashboard", None))
     except DashboardError as exc:
         log.warning("dashboard not started: %s", exc, extra={"event": "dashboard_failed"})
         return
     stack.callback(handle.stop)
     log.info("dashboard at %s", handle.url, extra={"event": "dashboard_ready"})
-    console.print(f"[bold]Dashboard:[/bold] {handle.url}  (metrics: {handle.url}/metrics)")
+    console.print(f"[bold]Dashboard:[/bold] {handle.url}  (metrics: {handle.url}/metrics; "
+                  f"{handle.access})")
 
 
 def _alerts(store: Any, config: Any) -> Any:
@@ -242,10 +258,11 @@ def _secret_values(settings: Settings, environ: Mapping[str, str]) -> list[str]:
         journeys, _problems = _loader(settings.config)(settings.paths)
     except Exception:
         journeys = []
-    names = {n for j in journeys for n in j.monitor.secrets}
     values = {**environ, **settings.appium_env}
-    names |= {n for n in values if _SECRET_NAME.search(n)}
-    return sorted({values[n] for n in names if len(values.get(n) or "") >= 3})
+    declared = {values.get(n, "") for j in journeys for n in j.monitor.secrets}
+    # names that merely look secret: short values there are flags and counts, not secrets
+    guessed = {v for n, v in values.items() if _SECRET_NAME.search(n) and len(v) >= SHORT}
+    return sorted(v for v in declared | guessed if v)
 
 
 def _config_secrets(config: Any, environ: Mapping[str, str]) -> list[str]:

@@ -29,7 +29,8 @@ _MAX_SKIPS = 50  # active-hours searches: a day has at most this many disjoint r
 
 class JourneyTrigger(BaseTrigger):
     """Fires on the journey's nominal slots inside its active hours, each shifted by a stable
-    jitter in `[0, jitter)` (capped at half an interval so slots never swap order)."""
+    jitter in `[0, jitter)` (capped at half an interval so slots never swap order). `every`
+    slots sit at `EPOCH + phase + k * interval`; cron slots keep the times cron names."""
 
     def __init__(
         self,
@@ -43,6 +44,7 @@ class JourneyTrigger(BaseTrigger):
     ) -> None:
         self.key = key
         self.tz = tz
+        self.phase = timedelta(0)
         self.active_hours = active_hours
         if cron:
             try:
@@ -50,7 +52,9 @@ class JourneyTrigger(BaseTrigger):
             except ValueError as exc:
                 raise ScheduleError(f"{key}: cron {cron!r}: {exc}") from exc
         elif every_ms and every_ms > 0:
-            self.base = IntervalTrigger(seconds=every_ms / 1000, start_date=EPOCH, timezone=tz)
+            self.phase = phase_of(key, every_ms)
+            self.base = IntervalTrigger(seconds=every_ms / 1000, start_date=EPOCH + self.phase,
+                                        timezone=tz)
         else:
             raise ScheduleError(f"{key}: the monitor needs `every` (> 0) or `cron`")
         self.description = f"cron {cron}" if cron else f"every {_human(every_ms or 0)}"
@@ -128,6 +132,14 @@ class JourneyTrigger(BaseTrigger):
 
     def __repr__(self) -> str:
         return f"<JourneyTrigger {self.key}: {self}>"
+
+
+def phase_of(key: str, every_ms: int) -> timedelta:
+    """The journey's stable place in its interval: `[0, every)`, whole milliseconds, the same
+    on every robot and after every restart, evenly spread over journey ids."""
+    digest = hashlib.sha256(f"phase|{key}".encode()).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    return timedelta(milliseconds=int(every_ms * fraction))
 
 
 def trigger_for(

@@ -3,6 +3,9 @@
 SQLite gets WAL (readers never block the writer), enforced foreign keys and a busy
 timeout; PostgreSQL gets pre-ping (a restarted server is noticed on checkout) and a short
 connect timeout (an unreachable server sends results to the spool quickly, not after minutes).
+Every transaction waits for another process's lock at most its lock timeout (SQLite's
+busy_timeout, PostgreSQL's lock_timeout): writes `BUSY_TIMEOUT_MS` (off the schedule, in the
+robot's writer thread), reads `READ_TIMEOUT_MS`, so a locked database is a quick StorageBusy.
 """
 
 from __future__ import annotations
@@ -18,10 +21,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from storage.errors import StorageError, StorageUnavailable
+from storage.errors import StorageBusy, StorageError, StorageFull, StorageUnavailable
 
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = 10_000  # writes wait this long for another process's lock
+READ_TIMEOUT_MS = 2_000  # reads (commands, dashboard, alert rules) give up sooner
 CONNECT_TIMEOUT_S = 5
+BUSY_MESSAGE = "database busy (locked by another process): try again"
+
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13
+_PG_LOCK_NOT_AVAILABLE, _PG_DISK_FULL = "55P03", "53100"
 
 # Driver failures that mean "the database cannot be reached right now" (retry later).
 UNAVAILABLE = (
@@ -63,7 +71,10 @@ def _make_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "begin", _postgres_begin)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -82,7 +93,23 @@ def _sqlite_begin(connection: Connection) -> None:
     """Write transactions start IMMEDIATE: they take the write lock up front and wait for it
     (busy timeout), instead of failing with SQLITE_BUSY when a read upgrades to a write."""
     mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={_lock_timeout_ms(connection)}")
     connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _postgres_begin(connection: Connection) -> None:
+    """A table locked by another session (LOCK TABLE) fails the statement after the lock
+    timeout, instead of waiting for ever."""
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {_lock_timeout_ms(connection)}")
+
+
+def _lock_timeout_ms(connection: Connection) -> int:
+    """The transaction's `lock_timeout_ms` option, else by kind: writes (IMMEDIATE) wait
+    longer than reads."""
+    options = connection.get_execution_options()
+    if "lock_timeout_ms" in options:
+        return max(int(options["lock_timeout_ms"]), 1)
+    return BUSY_TIMEOUT_MS if options.get("sqlite_begin") == "IMMEDIATE" else READ_TIMEOUT_MS
 
 
 def safe_url(url: str) -> str:
@@ -96,17 +123,30 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self.sessions = sessionmaker(writer, expire_on_commit=False)
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self.sessions = sessionmaker(self._writer, expire_on_commit=False)
+        self.readers = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def backend(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session in one transaction; driver failures become storage errors."""
-        with translate_errors(self.url), self.sessions.begin() as session:
+    def transaction(self, *, lock_timeout_ms: int | None = None) -> Iterator[Session]:
+        """A write transaction (waits `lock_timeout_ms`, default BUSY_TIMEOUT_MS, for another
+        process's lock); driver failures become storage errors."""
+        sessions = self.sessions if lock_timeout_ms is None else sessionmaker(
+            self._writer.execution_options(lock_timeout_ms=lock_timeout_ms),
+            expire_on_commit=False,
+        )
+        with translate_errors(self.url), sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only transaction: never takes SQLite's write lock (WAL readers go on while
+        another process writes), and gives up after READ_TIMEOUT_MS on a lock."""
+        with translate_errors(self.url), self.readers.begin() as session:
             yield session
 
     def dispose(self) -> None:
@@ -118,13 +158,27 @@ def translate_errors(url: str) -> Iterator[None]:
     try:
         yield
     except UNAVAILABLE as exc:
-        raise StorageUnavailable(
-            f"database {safe_url(url)} unreachable: {_first_line(exc)}"
-        ) from exc
+        raise unavailable(url, exc) from exc
     except sa_exc.IntegrityError:
         raise  # callers turn these into domain errors (duplicates)
     except sa_exc.SQLAlchemyError as exc:
         raise StorageError(f"database {safe_url(url)}: {_first_line(exc)}") from exc
+
+
+def unavailable(url: str, exc: BaseException) -> StorageUnavailable:
+    """The driver's failure as ours: busy (another process's lock), full (disk), or down."""
+    orig = getattr(exc, "orig", None) or exc
+    code = getattr(orig, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    sqlstate = getattr(orig, "sqlstate", None)
+    text = _first_line(exc)
+    if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or sqlstate == _PG_LOCK_NOT_AVAILABLE or (
+        primary is None and "database is locked" in text
+    ):
+        return StorageBusy(f"{BUSY_MESSAGE} ({safe_url(url)}: {text})")
+    if primary == _SQLITE_FULL or sqlstate == _PG_DISK_FULL:
+        return StorageFull(f"database {safe_url(url)}: disk full ({text})")
+    return StorageUnavailable(f"database {safe_url(url)} unreachable: {text}")
 
 
 def _first_line(exc: BaseException) -> str:

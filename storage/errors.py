@@ -11,6 +11,15 @@ class StorageUnavailable(StorageError):
     """The database cannot be reached (server down, file locked); results go to the spool."""
 
 
+class StorageBusy(StorageUnavailable):
+    """Another process holds a lock on the database (SQLite BEGIN EXCLUSIVE, PostgreSQL LOCK
+    TABLE): the call gave up after its lock timeout instead of waiting; try again later."""
+
+
+class StorageFull(StorageUnavailable):
+    """The database's disk is full: results wait in the spool until space returns."""
+
+
 class DuplicateRun(StorageError):
     """Another run holds this journey's (scheduled_at, attempt) slot: do not run it twice."""
 

@@ -19,8 +19,10 @@ def start(db: Database, *, host: str, pid: int, version: str | None, now: dateti
         return row.id
 
 
-def beat(db: Database, heartbeat_id: int, now: datetime) -> None:
-    with db.transaction() as session:
+def beat(
+    db: Database, heartbeat_id: int, now: datetime, *, lock_timeout_ms: int | None = None
+) -> None:
+    with db.transaction(lock_timeout_ms=lock_timeout_ms) as session:
         row = session.get(HeartbeatRow, heartbeat_id)
         if row is not None:
             row.last_beat_at = now
@@ -41,7 +43,7 @@ def heartbeats(db: Database, *, alive_since: datetime | None = None) -> list[Hea
         query = query.where(
             HeartbeatRow.stopped_at.is_(None), HeartbeatRow.last_beat_at >= alive_since
         )
-    with db.transaction() as session:
+    with db.read() as session:
         return [
             HeartbeatRecord(
                 id=r.id, host=r.host, pid=r.pid, version=r.version, started_at=r.started_at,

@@ -2,8 +2,9 @@
 (scheduler/) sit on top. Functions take the `Database` (`store.db`); add new ones here.
 
 Lifecycle kept by storage: firing -> acknowledged -> resolved, firing -> resolved;
-`resolved` is final (a new occurrence opens a new incident). At most one open incident per
-dedup key, enforced by a partial unique index so two robots cannot open it twice.
+resolved -> firing reopens a cause that came back soon (flapping): the same incident. At most
+one open incident per dedup key, enforced by a partial unique index so two robots cannot open
+it twice.
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from storage.serialize import JourneyInfo
 
 STATES = ("firing", "acknowledged", "resolved")
 KINDS = ("app", "robot")
-NOTIFICATION_KINDS = ("firing", "resolved", "renotify", "test")
+NOTIFICATION_KINDS = ("firing", "resolved", "renotify", "updated", "test")
 _ALLOWED = {
     "firing": {"firing", "acknowledged", "resolved"},
     "acknowledged": {"acknowledged", "resolved", "firing"},  # firing: un-acknowledge
-    "resolved": {"resolved"},
+    "resolved": {"resolved", "firing"},  # firing: reopened (flapping)
 }
 # Fields update_incident may change (state goes through the lifecycle check).
 UPDATABLE = frozenset({
@@ -127,13 +128,13 @@ def resolve_incident(db: Database, incident_id: int, now: datetime) -> IncidentR
 
 
 def get_incident(db: Database, incident_id: int) -> IncidentRecord | None:
-    with db.transaction() as session:
+    with db.read() as session:
         row = session.get(IncidentRow, incident_id)
         return None if row is None else _incident(session, row)
 
 
 def find_open_incident(db: Database, dedup_key: str) -> IncidentRecord | None:
-    with db.transaction() as session:
+    with db.read() as session:
         row = _open_row(session, dedup_key)
         return None if row is None else _incident(session, row)
 
@@ -147,7 +148,7 @@ def latest_incident(db: Database, dedup_key: str) -> IncidentRecord | None:
                   IncidentRow.id.desc())
         .limit(1)
     )
-    with db.transaction() as session:
+    with db.read() as session:
         row = session.scalars(query).first()
         return None if row is None else _incident(session, row)
 
@@ -167,8 +168,10 @@ def incidents(
     journey: str | None = None,
     since: datetime | None = None,
     limit: int | None = None,
+    active_between: tuple[datetime, datetime] | None = None,
 ) -> list[IncidentRecord]:
-    """Incidents opened since `since` (or still open), oldest first; `limit` keeps the newest."""
+    """Incidents opened since `since` (or still open), oldest first; `limit` keeps the newest.
+    `active_between` = (start, end): only those open at some moment of [start, end)."""
     query = select(IncidentRow, JourneyRow.key).outerjoin(
         JourneyRow, IncidentRow.journey_id == JourneyRow.id
     )
@@ -180,10 +183,14 @@ def incidents(
         query = query.where(JourneyRow.key == journey)
     if since is not None:
         query = query.where((IncidentRow.opened_at >= since) | (IncidentRow.state != "resolved"))
+    if active_between is not None:
+        start, end = active_between
+        query = query.where(IncidentRow.opened_at < end,
+                            IncidentRow.resolved_at.is_(None) | (IncidentRow.resolved_at >= start))
     query = query.order_by(IncidentRow.opened_at.desc(), IncidentRow.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    with db.transaction() as session:
+    with db.read() as session:
         rows = session.execute(query).all()
         return [_incident(session, row, key) for row, key in reversed(rows)]
 
@@ -223,7 +230,7 @@ def notifications(
         query = query.where(NotificationRow.incident_id == incident_id)
     if channel is not None:
         query = query.where(NotificationRow.channel == channel)
-    with db.transaction() as session:
+    with db.read() as session:
         return [_notification(row) for row in session.scalars(query)]
 
 

@@ -37,8 +37,10 @@ from sqlalchemy import Float, Integer, and_, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.functions import FunctionElement
 
+from storage import hourly
 from storage.engine import Database, translate_errors
 from storage.models import DeviceRow, JourneyRow, MeasurementRow, RunRow, TransactionRow
 
@@ -179,6 +181,7 @@ def _rounds(
         select(
             JourneyRow.key.label("journey"),
             root.status.label("first_status"),
+            root.started_at.label("started_at"),
             member.status.label("status"),
             rank.label("rank"),
         )
@@ -193,6 +196,20 @@ def _rounds(
     return select(ranked).where(ranked.c.rank == 1).subquery()
 
 
+def _split(since: datetime | None, until: datetime | None
+           ) -> tuple[list[tuple[datetime | None, datetime | None]], tuple[Any, Any] | None]:
+    """[since, until) as its raw edges and its whole UTC hours (None: no whole hour): the
+    hours are read from storage.hourly, the edges from the runs."""
+    start = None if since is None else hourly.ceil_hour(since)
+    end = None if until is None else hourly.floor_hour(until)
+    if start is not None and end is not None and start >= end:
+        return [(since, until)], None
+    edges = [(since, start)] if since is not None and since < start else []  # type: ignore[operator]
+    if until is not None and end < until:  # type: ignore[operator]
+        edges.append((end, until))
+    return edges, (start, end)
+
+
 def availability(
     source: Any,
     journey: str | None = None,
@@ -200,7 +217,37 @@ def availability(
     until: datetime | None = None,
     device: str | None = None,
 ) -> list[Availability]:
-    """First-attempt and confirmed availability per journey (see the module's definitions)."""
+    """First-attempt and confirmed availability per journey (see the module's definitions).
+    Without a device, whole hours come from the counters kept at write time (storage.hourly)."""
+    if device is not None:
+        return _raw_availability(source, journey, since, until, device)
+    edges, hours = _split(since, until)
+    found: dict[str, hourly.Counts] = {}
+    for lo, hi in edges:
+        for a in _raw_availability(source, journey, lo, hi, None):
+            found.setdefault(a.journey, hourly.Counts()).add(hourly.Counts(
+                a.first_ok, a.first_total, a.first_errors, a.rounds_ok, a.rounds_total,
+                a.rounds_errors))
+    if hours is not None:
+        db = _db(source)
+        with db.read() as session:
+            for key, counts in hourly.totals(session, journey, *hours).items():
+                found.setdefault(key, hourly.Counts()).add(counts)
+    return [
+        Availability(key, c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
+                     c.rounds_total, c.rounds_errors)
+        for key, c in sorted(found.items())
+        if c.first_total or c.first_errors or c.rounds_total or c.rounds_errors
+    ]
+
+
+def _raw_availability(
+    source: Any,
+    journey: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    device: str | None,
+) -> list[Availability]:
     first_q = _window(
         select(
             JourneyRow.key.label("journey"),
@@ -245,7 +292,35 @@ def flake_rate(
     until: datetime | None = None,
     device: str | None = None,
 ) -> list[Flakes]:
-    """Per journey: rounds whose first attempt failed, and how many of them then passed."""
+    """Per journey: rounds whose first attempt failed, and how many of them then passed
+    (whole hours from storage.hourly when no device is asked for)."""
+    if device is not None:
+        return _raw_flake_rate(source, journey, since, until, device)
+    edges, hours = _split(since, until)
+    found: dict[str, list[int]] = {}
+    for lo, hi in edges:
+        for f in _raw_flake_rate(source, journey, lo, hi, None):
+            counts = found.setdefault(f.journey, [0, 0])
+            counts[0] += f.failed_first
+            counts[1] += f.flaky
+    if hours is not None:
+        db = _db(source)
+        with db.read() as session:
+            for key, c in hourly.totals(session, journey, *hours).items():
+                if c.rounds_total or c.rounds_errors:
+                    counts = found.setdefault(key, [0, 0])
+                    counts[0] += c.failed_first
+                    counts[1] += c.flaky
+    return [Flakes(key, failed, flaky) for key, (failed, flaky) in sorted(found.items())]
+
+
+def _raw_flake_rate(
+    source: Any,
+    journey: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    device: str | None,
+) -> list[Flakes]:
     rounds = _rounds(journey, since, until, device)
     failed_first = rounds.c.first_status == "failed"
     query = (
@@ -296,7 +371,9 @@ def transaction_success(
         ]
 
 
-def _dimension(name: str) -> ColumnElement[Any]:
+def _dimension(name: str | Label[Any]) -> Label[Any]:
+    if isinstance(name, Label):
+        return name  # a caller's own grouping, e.g. storage.series' time bucket
     columns: dict[str, ColumnElement[Any]] = {
         "journey": JourneyRow.key,
         "transaction": TransactionRow.name,
@@ -308,7 +385,8 @@ def _dimension(name: str) -> ColumnElement[Any]:
     return columns[name].label(f"d_{name}")
 
 
-def _stats(source: Any, base: Any, value: ColumnElement[float], by: Sequence[str]) -> list[Stats]:
+def _stats(source: Any, base: Any, value: ColumnElement[float],
+           by: Sequence[str | Label[Any]]) -> list[Stats]:
     """Percentiles of `value` over `base`'s rows, grouped by the dimensions `by`."""
     keys = [_dimension(name) for name in by]
     partition = [k.element for k in keys] or None  # type: ignore[attr-defined]
@@ -347,7 +425,7 @@ def _stats(source: Any, base: Any, value: ColumnElement[float], by: Sequence[str
 
 def response_times(
     source: Any,
-    by: Sequence[str] = ("journey", "transaction"),
+    by: Sequence[str | Label[Any]] = ("journey", "transaction"),
     journey: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
@@ -355,7 +433,7 @@ def response_times(
     transaction: str | None = None,
 ) -> list[Stats]:
     """Response-time p50/p95/p99 (and count, mean, min, max) grouped by any of
-    journey, transaction, device, hour (of day, UTC)."""
+    journey, transaction, device, hour (of day, UTC), or a labelled column of the caller's."""
     base = _window(
         select()
         .select_from(TransactionRow)
@@ -372,7 +450,7 @@ def response_times(
 
 def load_times(
     source: Any,
-    by: Sequence[str] = ("journey",),
+    by: Sequence[str | Label[Any]] = ("journey",),
     journey: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,

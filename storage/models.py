@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -48,6 +49,8 @@ class JourneyRow(Base):
     name: Mapped[str | None] = mapped_column(Text)
     platform: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the journey's `slow` threshold as last recorded, for charts that draw it (0002)
+    slow_ms: Mapped[float | None] = mapped_column(Float)
 
 
 class JourneyVersionRow(Base):
@@ -89,7 +92,10 @@ class RunRow(Base):
         Index("ix_runs_started_at", "started_at"),
         Index("ix_runs_round_id", "round_id"),
         Index("ix_runs_confirms", "confirms"),
-        Index("ix_runs_is_open", "is_open"),
+        # only the open runs (a handful): an index over every run's flag made SQLite read
+        # all runs to sort them, instead of walking ix_runs_started_at (0004)
+        Index("ix_runs_open", "id", sqlite_where=text("is_open IS 1"),
+              postgresql_where=text("is_open")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,3 +264,82 @@ class HeartbeatRow(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PrunedRunsRow(Base):
+    """Runs `ronde db prune` deleted, counted per journey, device and status, so the totals
+    `/metrics` exposes as counters never go down (storage.totals)."""
+
+    __tablename__ = "pruned_runs"
+    __table_args__ = (UniqueConstraint("journey", "device", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey: Mapped[str] = mapped_column(String(200))
+    device: Mapped[str] = mapped_column(String(200))  # "" for runs without a device
+    status: Mapped[str] = mapped_column(String(20))
+    runs: Mapped[int] = mapped_column(BigInteger)
+
+
+class PrunedResponsesRow(Base):
+    """Response times of the transactions `ronde db prune` deleted: count, sum and cumulative
+    counts at `storage.totals.RESPONSE_BOUNDS_MS` (a JSON list), per journey and transaction."""
+
+    __tablename__ = "pruned_responses"
+    __table_args__ = (UniqueConstraint("journey", "transaction"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey: Mapped[str] = mapped_column(String(200))
+    transaction: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(BigInteger)
+    sum_ms: Mapped[float] = mapped_column(Float)
+    buckets: Mapped[str] = mapped_column(Text)  # JSON [[bound_ms, cumulative count], ...]
+
+
+class RunTotalsRow(Base):
+    """Finished runs ever recorded per journey, device and status, kept at write time
+    (storage.rollups): `/metrics` counters read them instead of counting every run."""
+
+    __tablename__ = "run_totals"
+    __table_args__ = (UniqueConstraint("journey", "device", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey: Mapped[str] = mapped_column(String(200))
+    device: Mapped[str] = mapped_column(String(200))  # "" for runs without a device
+    status: Mapped[str] = mapped_column(String(20))
+    runs: Mapped[int] = mapped_column(BigInteger)
+
+
+class ResponseTotalsRow(Base):
+    """Measured responses ever recorded per journey, transaction and histogram bucket (an index
+    into storage.totals.RESPONSE_BOUNDS_MS; see storage.rollups), with their sum."""
+
+    __tablename__ = "response_totals"
+    __table_args__ = (UniqueConstraint("journey", "transaction", "bucket"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey: Mapped[str] = mapped_column(String(200))
+    transaction: Mapped[str] = mapped_column(Text)
+    bucket: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(BigInteger)
+    sum_ms: Mapped[float] = mapped_column(Float)
+
+
+class AvailabilityHourRow(Base):
+    """storage.kpi's availability counters per journey and UTC hour of the rounds' first
+    attempts, kept at write time (storage.hourly)."""
+
+    __tablename__ = "availability_hours"
+    __table_args__ = (UniqueConstraint("journey_id", "hour"), Index("ix_availability_hours_hour",
+                                                                    "hour"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_ok: Mapped[int] = mapped_column(Integer)
+    first_total: Mapped[int] = mapped_column(Integer)
+    first_errors: Mapped[int] = mapped_column(Integer)
+    rounds_ok: Mapped[int] = mapped_column(Integer)
+    rounds_total: Mapped[int] = mapped_column(Integer)
+    rounds_errors: Mapped[int] = mapped_column(Integer)
+    failed_first: Mapped[int] = mapped_column(Integer)
+    flaky: Mapped[int] = mapped_column(Integer)

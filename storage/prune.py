@@ -3,7 +3,8 @@
 Files go first so that a crash in between leaves rows pointing at missing files (visible,
 harmless) rather than files nobody references (a silent disk leak). Open runs, and files
 still referenced by a kept run, are never touched; paths outside the artifacts directory
-are refused.
+are refused. What runs are deleted is folded into `storage.totals` first, in the same
+transaction, so the counters `/metrics` exposes never go down.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
+from storage import hourly, totals
 from storage.engine import Database
-from storage.models import ArtifactRow, HeartbeatRow, IncidentRow, NotificationRow, RunRow
+from storage.models import (
+    ArtifactRow,
+    AvailabilityHourRow,
+    HeartbeatRow,
+    IncidentRow,
+    NotificationRow,
+    RunRow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +66,15 @@ def prune(db: Database, *, before: datetime, artifacts_dir: Path | None) -> Prun
             freed += size
             _remove_empty_parents(target.parent, root)
     with db.transaction() as session:
+        totals.fold(session, old)  # so /metrics counters never go down
+        hours = set(session.execute(  # the kept rounds of the cutoff's hour are recounted
+            select(RunRow.journey_id).where(RunRow.started_at >= hourly.floor_hour(before),
+                                            RunRow.started_at < before).distinct()).scalars())
         runs = session.execute(delete(RunRow).where(old)).rowcount
+        session.execute(delete(AvailabilityHourRow).where(
+            AvailabilityHourRow.hour < hourly.floor_hour(before)))
+        for journey_id in sorted(hours):
+            hourly.refresh(session, journey_id, before)
         old_incidents = (IncidentRow.state == "resolved") & (IncidentRow.resolved_at < before)
         incident_notifications = session.execute(
             delete(NotificationRow).where(

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, select
+from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
     ArtifactRow,
@@ -28,7 +28,7 @@ from storage.records import (
     TransactionRecord,
 )
 
-_CHUNK = 500
+_CHUNK = 512  # a power of two: see _padded
 
 
 def _base() -> Select[Any]:
@@ -58,13 +58,29 @@ def runs(
     include_open: bool = False,
     with_transactions: bool = True,
     limit: int | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    before: str | None = None,
 ) -> list[RunRecord]:
-    """Runs started in [since, until), oldest first (newest `limit` ones when limited)."""
+    """Runs started in [since, until), oldest first (newest `limit` ones when limited).
+
+    `before`: a run_id; only the runs that come after it newest first, i.e. started before
+    it (keyset paging: a later page costs what the first one does)."""
     query = _base()
     if journey is not None:
         query = query.where(JourneyRow.key == journey)
     if device is not None:
         query = query.where(DeviceRow.name == device)
+    if status is not None:
+        query = query.where(RunRow.status == status)
+    if category is not None:
+        query = query.where(RunRow.category == category)
+    if before is not None:
+        mark = aliased(RunRow, name="mark")  # an alias: not correlated with the outer runs
+        at = select(mark.started_at).where(mark.run_id == before).scalar_subquery()
+        pk = select(mark.id).where(mark.run_id == before).scalar_subquery()
+        query = query.where((RunRow.started_at < at)
+                            | ((RunRow.started_at == at) & (RunRow.id < pk)))
     if since is not None:
         query = query.where(RunRow.started_at >= since)
     if until is not None:
@@ -80,18 +96,17 @@ def runs(
 
 
 def latest_runs(session: Session, *, with_transactions: bool = True) -> list[RunRecord]:
-    """The last finished run of each journey, by journey key."""
-    rank = (
-        func.row_number()
-        .over(partition_by=RunRow.journey_id, order_by=(RunRow.started_at.desc(), RunRow.id.desc()))
-        .label("rank")
+    """The last finished run of each journey, by journey key: one index probe per journey
+    (runs by journey and start), so the cost grows with the journeys, not the history."""
+    latest = (
+        select(RunRow.id)
+        .where(RunRow.journey_id == JourneyRow.id, RunRow.is_open.is_(False))
+        .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+        .limit(1)
+        .correlate(JourneyRow)
+        .scalar_subquery()
     )
-    ranked = select(RunRow.id, rank).where(RunRow.is_open.is_(False)).subquery()
-    query = (
-        _base()
-        .join(ranked, and_(ranked.c.id == RunRow.id, ranked.c.rank == 1))
-        .order_by(JourneyRow.key)
-    )
+    query = _base().where(RunRow.id == latest).order_by(JourneyRow.key)
     return _records(session, list(session.execute(query).all()), with_transactions)
 
 
@@ -124,6 +139,17 @@ def get_run(session: Session, run_id: str) -> RunDetail | None:
     return RunDetail(run=record, steps=steps, measurements=measurements, artifacts=artifacts)
 
 
+def _padded(pks: list[int]) -> list[int]:
+    """`pks` grown to the next power of two by repeating its last id. The SQL text of an IN
+    list depends on its length, and each distinct text is a prepared statement that every
+    pooled connection keeps (sqlite3: 128 of them per connection, tens of kB each): the
+    robot's memory grew with each new length the alert engine's reads hit."""
+    size = 1
+    while size < len(pks):
+        size *= 2
+    return pks + pks[-1:] * (size - len(pks))
+
+
 def _records(session: Session, rows: Sequence[Any], with_transactions: bool) -> list[RunRecord]:
     transactions: dict[int, list[TransactionRecord]] = defaultdict(list)
     if with_transactions and rows:
@@ -131,7 +157,7 @@ def _records(session: Session, rows: Sequence[Any], with_transactions: bool) -> 
         for start in range(0, len(pks), _CHUNK):
             query = (
                 select(TransactionRow)
-                .where(TransactionRow.run_pk.in_(pks[start : start + _CHUNK]))
+                .where(TransactionRow.run_pk.in_(_padded(pks[start : start + _CHUNK])))
                 .order_by(TransactionRow.run_pk, TransactionRow.position)
             )
             for t in session.scalars(query):

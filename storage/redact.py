@@ -1,8 +1,9 @@
 """Last line of defence against secrets: the robot masks, storage masks again before writing.
 
-Values of the journey's declared secrets (read from the environment by name) and the
-credentials part of any URL are replaced by `•••` in every text that reaches the database
-or the spool. Storage never writes environment values or a journey's `env:` section.
+Values of the journey's declared secrets (read from the environment by name), in every
+encoding the Masker knows, and the credentials part of any URL are replaced by `•••` in every
+text that reaches the database or the spool. Storage never writes environment values or a
+journey's `env:` section.
 """
 
 from __future__ import annotations
@@ -11,16 +12,17 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from journeys.masking import MASK, Masker
 from robots.result import RunResult
 
-MASK = "•••"
 _URL_CREDENTIALS = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 
 
 class Redactor:
+    """The secrets' Masker plus the storage's own rule: no URL credentials, secret or not."""
+
     def __init__(self, values: Iterable[str] = ()) -> None:
-        # Longest first so a secret containing another is masked whole.
-        self.values = sorted({v for v in values if v}, key=len, reverse=True)
+        self.masker = Masker(values)
 
     @classmethod
     def for_secrets(cls, names: Iterable[str], environ: Mapping[str, str]) -> Redactor:
@@ -29,8 +31,7 @@ class Redactor:
     def text(self, value: str | None) -> str | None:
         if not value:
             return value
-        for secret in self.values:
-            value = value.replace(secret, MASK)
+        value = self.masker.mask(value)
         return _URL_CREDENTIALS.sub(rf"\1{MASK}@", value)
 
     def result(self, result: RunResult) -> RunResult:

@@ -6,14 +6,17 @@ returned as plain tuples; functions take the `Database` (`store.db`) like storag
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 
+from storage import rollups
 from storage.engine import Database
-from storage.models import DeviceRow, JourneyRow, RunRow, TransactionRow
+from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow, TransactionRow
+from storage.totals import RESPONSE_BOUNDS_MS
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,79 +37,58 @@ class ResponseBuckets:
 
 
 def run_counts(db: Database) -> list[RunCount]:
-    """Finished runs by journey, device and status, since the store began."""
-    query = (
-        select(JourneyRow.key, DeviceRow.name, RunRow.status, func.count(RunRow.id))
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
-        .where(RunRow.is_open.is_(False))
-        .group_by(JourneyRow.key, DeviceRow.name, RunRow.status)
-        .order_by(JourneyRow.key, DeviceRow.name, RunRow.status)
-    )
-    with db.transaction() as session:
-        return [
-            RunCount(journey, device or "", status or "", int(n))
-            for journey, device, status, n in session.execute(query)
-        ]
+    """Finished runs by journey, device and status, since the store began (pruned ones too):
+    the totals kept at write time (storage.rollups), so the cost is the number of series."""
+    with db.read() as session:
+        counts = rollups.run_counts(session)
+    return [RunCount(*key, n) for key, n in sorted(counts.items())]
+
+
+def artifact_recorded(db: Database, path: str) -> bool:
+    """Whether a stored run lists `path` (relative to the artifacts directory) as evidence."""
+    query = select(ArtifactRow.id).where(ArtifactRow.path == path).limit(1)
+    with db.read() as session:
+        return session.execute(query).first() is not None
 
 
 def response_buckets(db: Database, bounds_ms: Sequence[float]) -> list[ResponseBuckets]:
-    """Cumulative histogram counts of measured response times per journey and transaction."""
-    columns = [
-        func.sum(case((TransactionRow.response_ms <= bound, 1), else_=0)) for bound in bounds_ms
-    ]
-    query = (
-        select(
-            JourneyRow.key,
-            TransactionRow.name,
-            func.count(TransactionRow.id),
-            func.sum(TransactionRow.response_ms),
-            *columns,
+    """Cumulative histogram counts of measured response times per journey and transaction,
+    since the store began (pruned runs included), from the totals kept at write time. Exact
+    at bounds taken from `storage.totals.RESPONSE_BOUNDS_MS`; another bound counts the
+    responses of the whole buckets below it."""
+    with db.read() as session:
+        found = rollups.response_totals(session)
+    edges = [*RESPONSE_BOUNDS_MS, math.inf]
+    out = []
+    for (journey, name), (buckets, count, sum_ms) in sorted(found.items()):
+        cumulative = tuple(
+            sum(n for b, n in buckets.items() if b >= 0 and edges[b] <= bound)
+            for bound in bounds_ms
         )
-        .join(RunRow, TransactionRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .where(and_(TransactionRow.response_ms.is_not(None), RunRow.is_open.is_(False)))
-        .group_by(JourneyRow.key, TransactionRow.name)
-        .order_by(JourneyRow.key, TransactionRow.name)
-    )
-    with db.transaction() as session:
-        return [
-            ResponseBuckets(
-                journey=row[0],
-                transaction=row[1],
-                count=int(row[2]),
-                sum_ms=float(row[3] or 0.0),
-                buckets=tuple(int(n or 0) for n in row[4:]),
-            )
-            for row in session.execute(query)
-        ]
+        out.append(ResponseBuckets(journey, name, cumulative, count, sum_ms))
+    return out
 
 
 def latest_verdicts(db: Database) -> dict[str, str]:
-    """Per journey, the status of its latest finished run that judged the app (not `error`)."""
-    rank = (
-        func.row_number()
-        .over(
-            partition_by=RunRow.journey_id,
-            order_by=(RunRow.started_at.desc(), RunRow.id.desc()),
-        )
-        .label("rank")
+    """Per journey, the status of its latest finished run that judged the app (not `error`):
+    one index probe per journey, whatever the history kept."""
+    latest = (
+        select(RunRow.status)
+        .where(RunRow.journey_id == JourneyRow.id, RunRow.is_open.is_(False),
+               RunRow.status != "error")
+        .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+        .limit(1)
+        .correlate(JourneyRow)
+        .scalar_subquery()
     )
-    ranked = (
-        select(RunRow.journey_id, RunRow.status, rank)
-        .where(RunRow.is_open.is_(False), RunRow.status != "error")
-        .subquery()
-    )
-    query = select(JourneyRow.key, ranked.c.status).join(
-        ranked, and_(ranked.c.journey_id == JourneyRow.id, ranked.c.rank == 1)
-    )
-    with db.transaction() as session:
-        return {key: status for key, status in session.execute(query)}
+    query = select(JourneyRow.key, latest.label("status"))
+    with db.read() as session:
+        return {key: status for key, status in session.execute(query) if status is not None}
 
 
 def journey_names(db: Database) -> dict[str, str | None]:
     """Every journey ever recorded, by key, with its human name."""
-    with db.transaction() as session:
+    with db.read() as session:
         return {
             key: name
             for key, name in session.execute(
@@ -124,8 +106,19 @@ def devices_seen(db: Database, since: datetime, until: datetime) -> list[str]:
         .distinct()
         .order_by(DeviceRow.name)
     )
-    with db.transaction() as session:
+    with db.read() as session:
         return list(session.scalars(query))
+
+
+def run_span(db: Database, since: datetime, until: datetime) -> tuple[datetime, datetime] | None:
+    """When the first and the latest finished run of [since, until) started: the period a
+    report really covers (a 10-day report of a robot started 10 minutes ago covers 10 min)."""
+    query = select(func.min(RunRow.started_at), func.max(RunRow.started_at)).where(
+        RunRow.started_at >= since, RunRow.started_at < until, RunRow.is_open.is_(False)
+    )
+    with db.read() as session:
+        first, last = session.execute(query).one()
+    return None if first is None else (first, last)
 
 
 def load_transactions(db: Database) -> set[tuple[str, str]]:
@@ -137,7 +130,7 @@ def load_transactions(db: Database) -> set[tuple[str, str]]:
         .where(TransactionRow.is_load.is_(True))
         .distinct()
     )
-    with db.transaction() as session:
+    with db.read() as session:
         return {(key, name) for key, name in session.execute(query)}
 
 
@@ -159,5 +152,5 @@ def round_of_run(db: Database, run_id: str) -> list[Attempt]:
         .where(RunRow.round_id == round_id)
         .order_by(RunRow.attempt, RunRow.started_at)
     )
-    with db.transaction() as session:
+    with db.read() as session:
         return [Attempt(*row) for row in session.execute(query)]

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from robots.result import RunResult
+from storage import hourly, rollups
 from storage.errors import StorageError
 from storage.models import (
     ArtifactRow,
@@ -34,7 +35,8 @@ ABORTED_ERROR = "run never finished: the robot stopped or was killed mid-run"
 def journey_row(session: Session, info: JourneyInfo, now: datetime) -> JourneyRow:
     row = session.scalars(select(JourneyRow).where(JourneyRow.key == info.key)).one_or_none()
     if row is None:
-        row = JourneyRow(key=info.key, name=info.name, platform=info.platform, created_at=now)
+        row = JourneyRow(key=info.key, name=info.name, platform=info.platform,
+                         slow_ms=info.slow_ms, created_at=now)
         session.add(row)
         session.flush()
     else:
@@ -42,6 +44,8 @@ def journey_row(session: Session, info: JourneyInfo, now: datetime) -> JourneyRo
             row.name = info.name
         if info.platform and row.platform != info.platform:
             row.platform = info.platform
+        if info.slow_ms is not None and row.slow_ms != info.slow_ms:
+            row.slow_ms = info.slow_ms
     return row
 
 
@@ -141,6 +145,11 @@ def record_run(
     existing = session.scalars(select(RunRow).where(RunRow.run_id == result.run_id)).one_or_none()
     if existing is not None and not _replaceable(existing):
         return Recorded.DUPLICATE
+    old_start = existing.started_at if existing is not None else None
+    if existing is not None and not existing.is_open:  # an aborted run gets its real result
+        before = rollups.of_stored_run(session, existing.id)
+        if before is not None:
+            rollups.add(session, [before], sign=-1)
     j = journey_row(session, journey, now)
     version = version_row(session, j, result.journey_hash or journey.definition_hash, now)
     d = device_row(  # seen when the run started, not when it was recorded (spool replays)
@@ -178,7 +187,25 @@ def record_run(
         for table in (TransactionRow, StepRow, MeasurementRow, ArtifactRow):
             session.execute(delete(table).where(table.run_pk == run.id))
     _add_children(session, run.id, result)
+    rollups.add(session, [rollups.Contribution(
+        j.key, d.name if d is not None else "", run.status,
+        tuple((t.name, float(t.response_ms)) for t in result.transactions
+              if t.response_ms is not None),
+    )])
+    for journey_id, hour in sorted(_hours_touched(session, run, j.id, old_start)):
+        hourly.refresh(session, journey_id, hour)
     return Recorded.INSERTED if existing is None else Recorded.COMPLETED
+
+
+def _hours_touched(session: Session, run: RunRow, journey_id: int,
+                   old_start: datetime | None) -> set[tuple[int, datetime]]:
+    """The hours whose availability this run changes: as a first attempt its own (and the
+    one it was opened in), as a confirmation its round's first attempt's."""
+    if run.run_id == run.round_id:
+        return {(journey_id, hourly.floor_hour(at)) for at in (old_start, run.started_at)
+                if at is not None}
+    root = hourly.root_start(session, run.round_id)
+    return {(root[0], hourly.floor_hour(root[1]))} if root else set()
 
 
 def _check_times(result: RunResult) -> None:
@@ -243,6 +270,7 @@ def close_aborted_runs(session: Session, now: datetime, host: str | None = None)
     if host is not None:
         query = query.where(RunRow.robot_host == host)
     count = 0
+    closed = []
     for run in session.scalars(query):
         run.is_open = False
         run.status = "error"
@@ -251,7 +279,14 @@ def close_aborted_runs(session: Session, now: datetime, host: str | None = None)
         run.duration_ms = (run.ended_at - run.started_at).total_seconds() * 1000
         run.error = ABORTED_ERROR
         run.recorded_at = now
+        closed.append(run.id)
         count += 1
+    session.flush()
+    rollups.add(session, [c for pk in closed if (c := rollups.of_stored_run(session, pk))])
+    hours = {(root[0], hourly.floor_hour(root[1])) for pk in closed
+             if (root := hourly.root_start(session, session.get(RunRow, pk).round_id))}
+    for journey_id, hour in sorted(hours):
+        hourly.refresh(session, journey_id, hour)
     return count
 
 

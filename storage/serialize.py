@@ -20,6 +20,7 @@ class JourneyInfo:
     platform: str | None = None
     definition_hash: str | None = None
     secrets: tuple[str, ...] = ()  # variable names whose values must be masked
+    slow_ms: float | None = None  # the `slow` threshold, drawn on the dashboard's charts
 
     @classmethod
     def of(cls, journey: Any) -> JourneyInfo:
@@ -29,6 +30,7 @@ class JourneyInfo:
             platform=str(journey.platform),
             definition_hash=journey.definition_hash or None,
             secrets=tuple(journey.monitor.secrets),
+            slow_ms=journey.monitor.slow_ms,
         )
 
 
@@ -151,7 +153,7 @@ def entry_to_dict(result: RunResult, journey: JourneyInfo | None) -> dict[str, A
     if journey is not None:
         info = {
             "key": journey.key, "name": journey.name, "platform": journey.platform,
-            "definition_hash": journey.definition_hash,
+            "definition_hash": journey.definition_hash, "slow_ms": journey.slow_ms,
         }
     return {"v": VERSION, "result": result_to_dict(result), "journey": info}
 
@@ -160,6 +162,6 @@ def entry_from_dict(data: dict[str, Any]) -> tuple[RunResult, JourneyInfo | None
     info = data.get("journey")
     journey = None if info is None else JourneyInfo(
         key=info["key"], name=info.get("name"), platform=info.get("platform"),
-        definition_hash=info.get("definition_hash"),
+        definition_hash=info.get("definition_hash"), slow_ms=info.get("slow_ms"),
     )
     return result_from_dict(data["result"]), journey

@@ -2,7 +2,9 @@
 
 It speaks the domain (record a run, close aborted runs, open an incident) and hides
 sessions and rows. `record_run` never loses a result: when the database is unreachable the
-result goes to the local spool, replayed in order before the next result is written.
+result goes to the local spool, replayed in order before the next result is written. The
+robot's rounds use `spool_run` instead (a durable append, no database call) and leave the
+database to their writer thread (`scheduler.writer`), so a locked database never holds a slot.
 """
 
 from __future__ import annotations
@@ -21,10 +23,10 @@ from sqlalchemy.engine import make_url
 
 from robots.result import RunResult
 from storage import heartbeats as _heartbeats
+from storage import hourly, queries, rollups, runs
 from storage import incidents as _incidents
-from storage import queries, runs
 from storage.engine import Database, safe_url, translate_errors
-from storage.errors import DuplicateRun, StorageError, StorageUnavailable
+from storage.errors import DuplicateRun, StorageBusy, StorageError, StorageUnavailable
 from storage.migrate import current_revision, upgrade
 from storage.models import JourneyRow, RunRow
 from storage.prune import PruneReport, prune
@@ -88,8 +90,10 @@ class Store:
         environ: Mapping[str, str] | None = None,
         secrets: Iterable[str] = (),
         migrate: bool = True,
+        replay: bool = True,
     ) -> Store:
-        """Connect, migrate to head, and replay any spooled results.
+        """Connect, migrate to head, and replay any spooled results (not with `replay=False`:
+        read commands leave the robot's spool to the robot).
 
         `secrets` names environment variables masked in everything stored, on top of each
         journey's own `monitor.secrets`. Raises StorageUnavailable if the database is down.
@@ -102,7 +106,7 @@ class Store:
             db, Spool(spool_path or default_spool_path(url)), clock=clock, environ=environ,
             secrets=secrets,
         )
-        if store.spool.has_entries():
+        if replay and store.spool.has_entries():
             try:
                 store.flush_spool()
             except StorageError as exc:
@@ -139,17 +143,19 @@ class Store:
         *,
         journey: Any = None,
         platform: str | None = None,
+        lock_timeout_ms: int | None = None,
     ) -> bool:
         """Record an open run before it starts. DuplicateRun if another run holds this
         journey's (scheduled_at, attempt): the scheduler must not run it twice. Returns
-        False when the run_id was already recorded. StorageUnavailable if the db is down."""
+        False when the run_id was already recorded. StorageUnavailable if the db is down
+        (StorageBusy once `lock_timeout_ms` passed waiting for another process's lock)."""
         info = JourneyInfo.of(journey) if journey is not None else JourneyInfo(
             key=journey_id, platform=platform
         )
         self.secrets.update(info.secrets)
         now = self.clock()
         try:
-            with self.db.transaction() as session:
+            with self.db.transaction(lock_timeout_ms=lock_timeout_ms) as session:
                 return runs.start_run(
                     session, run_id=run_id, journey=info, device=device,
                     scheduled_at=scheduled_at, attempt=attempt, confirms=confirms,
@@ -203,6 +209,30 @@ class Store:
                 self.spool.reject(entry, str(exc))
                 raise
 
+    def spool_run(self, result: RunResult, journey: Any = None) -> None:
+        """Accept a finished run without touching the database: masked, then appended to the
+        spool (fsync'd) for `flush_spool` to store. SpoolError if the spool cannot be written
+        (disk full): the result is then only in the caller's hands."""
+        if not result.run_id:
+            raise ValueError("a RunResult needs its run_id to be stored")
+        info = JourneyInfo.of(journey) if journey is not None else JourneyInfo(
+            key=result.journey, platform=result.platform or None,
+            definition_hash=result.journey_hash or None,
+        )
+        self.secrets.update(info.secrets)
+        self.spool.append(entry_to_dict(self._redactor().result(result), info))
+
+    def record_now(self, result: RunResult, journey: Any = None) -> Recorded:
+        """Store a finished run in the database now, without the spool: StorageUnavailable
+        when it cannot (the caller keeps the result). For a writer whose spool is full."""
+        info = JourneyInfo.of(journey) if journey is not None else JourneyInfo(
+            key=result.journey, platform=result.platform or None,
+            definition_hash=result.journey_hash or None,
+        )
+        self.secrets.update(info.secrets)
+        with self._lock:
+            return self._record(self._redactor().result(result), info)
+
     def flush_spool(self) -> ReplayReport:
         """Replay spooled results in order (StorageUnavailable if the db is still down)."""
         with self._lock:
@@ -210,6 +240,19 @@ class Store:
         if report.replayed or report.rejected:
             log.info("spool: %d replayed, %d rejected", report.replayed, report.rejected)
         return report
+
+    def write_locked(self, wait_ms: int = 250) -> bool:
+        """Whether another process holds the database's write lock (a SQLite `BEGIN
+        EXCLUSIVE`: readers still read, every write waits). Takes and drops the lock when
+        free, writing nothing; PostgreSQL's locks show as StorageBusy on the reads instead."""
+        if self.db.backend != "sqlite":
+            return False
+        try:
+            with self.db.transaction(lock_timeout_ms=wait_ms) as session:
+                session.connection()  # BEGIN IMMEDIATE: takes the write lock, or waits
+                return False
+        except StorageBusy:
+            return True
 
     def _replay_entry(self, entry: dict[str, Any]) -> None:
         result, info = entry_from_dict(entry)
@@ -266,7 +309,7 @@ class Store:
         limit: int | None = None,
     ) -> list[RunRecord]:
         """Finished runs started in [since, until), oldest first."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return queries.runs(
                 session, journey=journey, since=since, until=until, device=device,
                 include_open=include_open, with_transactions=with_transactions, limit=limit,
@@ -274,26 +317,37 @@ class Store:
 
     def latest_runs(self) -> list[RunRecord]:
         """The last finished run of each journey."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return queries.latest_runs(session)
 
     def get_run(self, run_id: str) -> RunDetail | None:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return queries.get_run(session, run_id)
 
     def prune(self, older_than: timedelta, artifacts_dir: Path | None) -> PruneReport:
         return prune(self.db, before=self.clock() - older_than, artifacts_dir=artifacts_dir)
+
+    def rebuild_totals(self) -> tuple[int, int, int]:
+        """Recompute the figures kept at write time from the runs (`ronde db rebuild`); returns
+        (runs, responses, journey-hours) counted. Idempotent; robots recording meanwhile wait
+        for it."""
+        with self.db.transaction() as session:
+            runs, responses = rollups.rebuild(session)
+            return runs, responses, hourly.rebuild(session)
 
     # ---- heartbeats -------------------------------------------------------------------
 
     def heartbeat_start(self, host: str, pid: int, version: str | None = None) -> int:
         return _heartbeats.start(self.db, host=host, pid=pid, version=version, now=self.clock())
 
-    def heartbeat(self, heartbeat_id: int) -> None:
+    def heartbeat(
+        self, heartbeat_id: int, *, flush: bool = True, lock_timeout_ms: int | None = None
+    ) -> None:
         """Beat; and since the database answers, replay any spooled results now rather than
-        waiting for the next run to be recorded."""
-        _heartbeats.beat(self.db, heartbeat_id, self.clock())
-        if self.spool.has_entries():
+        waiting for the next run to be recorded (unless `flush=False`: the robot's writer
+        thread does that)."""
+        _heartbeats.beat(self.db, heartbeat_id, self.clock(), lock_timeout_ms=lock_timeout_ms)
+        if flush and self.spool.has_entries():
             try:
                 self.flush_spool()
             except StorageError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Protocol, runtime_checkable
@@ -76,6 +76,21 @@ class Snapshot:
     # web, local browser: when this document's response started (monotonic seconds); nothing
     # in it can have been visible earlier
     not_before: float | None = None
+    # web, local browser: when the browser began navigating to this document (monotonic
+    # seconds); an action that caused the navigation had reached the browser by then
+    navigation_began: float | None = None
+    http_status: int | None = None  # web: the main document's HTTP status, when known
+
+    @property
+    def browser_error(self) -> str | None:
+        """web: the browser's own error page is shown (`net::ERR_*`): its error code."""
+        if not (self.url or "").startswith("chrome-error:"):
+            return None
+        for text in self.visible_texts():
+            code = next((w for w in text.split() if w.startswith("ERR_")), None)
+            if code:
+                return code.rstrip(".")
+        return "ERR_FAILED"
 
     def visible_texts(self) -> list[str]:
         seen: list[str] = []
@@ -171,3 +186,42 @@ class DeviceBackend(Protocol):
     def navigation_timing(self) -> dict[str, float]: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DeviceControls(Protocol):
+    """What a phone can do beyond its screen: Maestro's device commands (robots.device_commands).
+
+    Browsers do not have it (validation refuses these commands on web journeys); a driver
+    that lacks one of them raises `BackendUnsupported` naming it.
+    """
+
+    def tap_at(self, x: float, y: float, *, long_press: bool = False,
+               double: bool = False) -> float: ...
+
+    def kill_app(self, app_id: str | None) -> float: ...
+
+    def clear_keychain(self) -> float: ...
+
+    def set_permissions(self, app_id: str | None, permissions: Mapping[str, str]) -> float: ...
+
+    def launch_with_arguments(self, app_id: str | None, arguments: Mapping[str, str]) -> float:
+        ...
+
+    def open_in_browser(self, url: str) -> float: ...
+
+    def set_location(self, latitude: float, longitude: float) -> float: ...
+
+    def add_media(self, name: str, data: bytes) -> float: ...
+
+    def start_recording(self) -> float: ...
+
+    def stop_recording(self) -> bytes: ...
+
+    def set_airplane_mode(self, enabled: bool) -> float: ...
+
+    def airplane_mode(self) -> bool: ...
+
+    def set_clipboard(self, text: str) -> None: ...
+
+    def clipboard(self) -> str: ...

@@ -4,10 +4,14 @@
 (function (cssQueries) {
   var nav = performance.getEntriesByType('navigation')[0];
   var out = {url: location.href, ready: document.readyState,
+             // the main document's HTTP status (Navigation Timing), 0 or null when unknown
+             status: nav && nav.responseStatus ? nav.responseStatus : null,
              width: window.innerWidth, height: window.innerHeight, elements: [], css: {},
              // when this document's first byte arrived (epoch ms): nothing of it existed before
              docStart: nav && nav.responseStart > 0 ? performance.timeOrigin + nav.responseStart
-                                                    : null};
+                                                    : null,
+             // when the browser began navigating to it (epoch ms): it had the action by then
+             navStart: nav ? performance.timeOrigin : null};
   var body = document.body;
   window.__ronde = [];
   if (!body) { return JSON.stringify(out); }

@@ -54,5 +54,11 @@ def parse_web_snapshot(raw: str, sent: float, received: float,
     not_before = None
     if epoch_offset is not None and isinstance(doc_start, int | float):
         not_before = doc_start / 1000 + epoch_offset
+    nav_start = data.get("navStart")
+    began = None
+    if epoch_offset is not None and isinstance(nav_start, int | float):
+        began = nav_start / 1000 + epoch_offset
+    status = data.get("status")
     return Snapshot(elements, raw, sent, received, screen, url=data.get("url"), css_matches=css,
-                    not_before=not_before)
+                    not_before=not_before, navigation_began=began,
+                    http_status=status if isinstance(status, int) and status > 0 else None)

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -43,18 +44,21 @@ def incident_json(record: Any) -> dict[str, Any]:
         "acknowledged_at": _iso(record.acknowledged_at),
         "last_notified_at": _iso(record.last_notified_at),
         "dedup_key": record.dedup_key,
+        # a grouped incident: every journey its cause affects, and the devices it was seen on
+        "journeys": list((record.details or {}).get("journeys") or
+                         ([record.journey] if record.journey else [])),
+        "devices": list((record.details or {}).get("devices") or []),
     }
 
 
 def _open(config_path: Path | None) -> tuple[Any, Any]:
+    from ronde.commands.reading import storage_errors
     from ronde.commands.start import load_settings_config
-    from storage import StorageError, Store
+    from storage import Store
 
     config = load_settings_config(config_path)
-    try:
-        return config, Store.open(config.storage_url)
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with storage_errors():
+        return config, Store.open(config.storage_url, replay=False)
 
 
 @click.group(name="alerts", invoke_without_command=True)
@@ -69,9 +73,12 @@ def command(ctx: click.Context, config_path: Path | None, as_json: bool, days: i
     ctx.obj["config_path"] = config_path
     if ctx.invoked_subcommand is not None:
         return
+    from ronde.commands.reading import storage_errors
+
     _config, store = _open(config_path)
     try:
-        records = store.incidents(since=datetime.now(UTC) - timedelta(days=days))
+        with storage_errors():
+            records = store.incidents(since=datetime.now(UTC) - timedelta(days=days))
     finally:
         store.close()
     records.sort(key=lambda r: (r.state == "resolved", r.opened_at), reverse=False)
@@ -79,7 +86,7 @@ def command(ctx: click.Context, config_path: Path | None, as_json: bool, days: i
         for record in records:
             click.echo(json.dumps(incident_json(record), ensure_ascii=False))
         return
-    console = Console(highlight=False, soft_wrap=True)
+    console = Console(highlight=False, soft_wrap=True, emoji=False)  # `:x:` stays verbatim
     if not records:
         console.print("No incident open or opened in the last "
                       f"{days} day{'s' if days != 1 else ''}.")
@@ -88,11 +95,14 @@ def command(ctx: click.Context, config_path: Path | None, as_json: bool, days: i
         when = f"opened {r.opened_at:%Y-%m-%d %H:%M}"
         if r.resolved_at:
             when += f", resolved {r.resolved_at:%Y-%m-%d %H:%M}"
-        where = " · ".join(x for x in (r.category, r.transaction, r.device) if x)
+        where = escape(" · ".join(x for x in (r.category, r.transaction, r.device) if x))
         console.print(
             f"[bold]#{r.id}[/bold] [{STYLES.get(r.state, '')}]{r.state.upper()}[/] "
-            f"{r.kind} [bold]{r.journey or ''}[/bold]  {where}  ({when})"
+            f"{r.kind} [bold]{escape(r.journey or '')}[/bold]  {where}  ({when})"
         )
+        journeys = (r.details or {}).get("journeys") or []
+        if len(journeys) > 1:
+            console.print(f"    {len(journeys)} journeys: {', '.join(journeys)}", markup=False)
         if r.diagnosis:
             console.print(f"    {r.diagnosis}", markup=False)
 
@@ -104,22 +114,24 @@ def command(ctx: click.Context, config_path: Path | None, as_json: bool, days: i
 @click.pass_context
 def ack(ctx: click.Context, incident_id: int, by: str | None, config_path: Path | None) -> None:
     """Acknowledge an incident: reminders stop; it still resolves by itself."""
+    from ronde.commands.reading import storage_errors
     from scheduler.alerts.incidents import acknowledge
     from scheduler.alerts.store import IncidentRepository
 
     _config, store = _open(config_path or ctx.obj.get("config_path"))
     try:
-        repo = IncidentRepository(store)
-        current = repo.get(incident_id)
-        if current is None:
-            raise click.ClickException(
-                f"no incident with id {incident_id} (list them with `ronde alerts`)")
-        step = acknowledge(current, datetime.now(UTC), by or getpass.getuser())
-        if not step.changed:
-            click.echo(f"incident {incident_id} is {current.state}: nothing to acknowledge")
-            return
-        repo.save(step.incident)  # type: ignore[arg-type]
-        click.echo(f"incident {incident_id} acknowledged ({current.journey})")
+        with storage_errors():
+            repo = IncidentRepository(store)
+            current = repo.get(incident_id)
+            if current is None:
+                raise click.ClickException(
+                    f"no incident with id {incident_id} (list them with `ronde alerts`)")
+            step = acknowledge(current, datetime.now(UTC), by or getpass.getuser())
+            if not step.changed:
+                click.echo(f"incident {incident_id} is {current.state}: nothing to acknowledge")
+                return
+            repo.save(step.incident)  # type: ignore[arg-type]
+            click.echo(f"incident {incident_id} acknowledged ({current.journey})")
     finally:
         store.close()
 

@@ -1,4 +1,4 @@
-"""`ronde db`: migrate the database, show its revision, prune old runs and their artifacts."""
+"""`ronde db`: migrate the database, show its revision, prune old runs, rebuild the totals."""
 
 from __future__ import annotations
 
@@ -45,12 +45,11 @@ def parse_age(text: str) -> timedelta:
 
 
 def _open(settings: Settings, *, migrate: bool = True):  # type: ignore[no-untyped-def]
-    from storage import StorageError, Store
+    from ronde.commands.reading import storage_errors
+    from storage import Store
 
-    try:
-        return Store.open(settings.url, migrate=migrate)
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with storage_errors():
+        return Store.open(settings.url, migrate=migrate, replay=migrate)
 
 
 config_option = click.option(
@@ -73,11 +72,15 @@ def upgrade(config: Path | None, url: str | None) -> None:
     from storage.engine import safe_url
 
     settings = _settings(config, url)
+    from ronde.commands.reading import storage_errors
+
     store = _open(settings)
     try:
-        click.echo(f"{safe_url(settings.url)}: at revision {store.current_revision()} (head)")
+        with storage_errors():
+            revision = store.current_revision()
     finally:
         store.close()
+    click.echo(f"{safe_url(settings.url)}: at revision {revision} (head)")
 
 
 @command.command()
@@ -85,16 +88,15 @@ def upgrade(config: Path | None, url: str | None) -> None:
 @url_option
 def current(config: Path | None, url: str | None) -> None:
     """Show the database's revision and the code's latest one (migrates nothing)."""
-    from storage import StorageError
+    from ronde.commands.reading import storage_errors
     from storage.engine import safe_url
     from storage.migrate import head_revision
 
     settings = _settings(config, url)
     store = _open(settings, migrate=False)
     try:
-        revision = store.current_revision()  # the first query: an unreachable server fails here
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
+        with storage_errors():
+            revision = store.current_revision()  # an unreachable server fails here
     finally:
         store.close()
     head = head_revision()
@@ -115,9 +117,12 @@ def prune(
     """Delete old runs: their artifact files first, then their rows."""
     age = parse_age(older_than)
     settings = _settings(config, url, artifacts)
+    from ronde.commands.reading import storage_errors
+
     store = _open(settings)
     try:
-        report = store.prune(age, settings.artifacts_dir)
+        with storage_errors():
+            report = store.prune(age, settings.artifacts_dir)
     finally:
         store.close()
     click.echo(
@@ -126,3 +131,21 @@ def prune(
         f"{report.files_missing} already gone), {report.incidents} resolved incidents, "
         f"{report.notifications} notifications, {report.heartbeats} heartbeats"
     )
+
+
+@command.command()
+@config_option
+@url_option
+def rebuild(config: Path | None, url: str | None) -> None:
+    """Recompute what is kept at write time (run counts, histograms, hourly availability)."""
+    from ronde.commands.reading import storage_errors
+
+    settings = _settings(config, url)
+    store = _open(settings)
+    try:
+        with storage_errors():
+            runs, responses, hours = store.rebuild_totals()
+    finally:
+        store.close()
+    click.echo(f"rebuilt the totals: {runs} runs, {responses} measured responses, "
+               f"{hours} journey-hours of availability")

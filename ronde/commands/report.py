@@ -41,22 +41,26 @@ def _missing_sqlite_file(url: str) -> Path | None:
               show_default=True, help="Where to write the HTML report.")
 @click.option("--pdf", "pdf", type=click.Path(path_type=Path), default=None,
               help="Also print the report to this PDF file (needs Chromium).")
-@click.option("--title", default="Ronde trial report", show_default=True)
+@click.option("--title", default=None,
+              help="The report's title (default: 'Ronde trial report', in its language).")
+@click.option("--lang", "lang", type=click.Choice(["en", "fr"]), default="en", show_default=True,
+              help="The report's language: texts, dates and number formats.")
 def command(
     config_path: Path | None,
     since: timedelta,
     until: datetime | None,
     out: Path,
     pdf: Path | None,
-    title: str,
+    title: str | None,
+    lang: str,
 ) -> None:
     """Write the trial report: availability, response and load times, errors, incidents."""
+    from ronde.commands.reading import storage_errors
     from ronde.config import ConfigError, load_command_config
     from ronde.report.exceptions import ReportError
     from ronde.report.pdf import html_to_pdf
     from ronde.report.render import render_report
     from ronde.report.store_source import StoreSource
-    from storage.errors import StorageError
 
     end = until.replace(tzinfo=UTC) if until else datetime.now(UTC)
     start = end - since
@@ -71,16 +75,16 @@ def command(
             f"{config_path or 'the default configuration'}): run the robot first, or pass "
             "--config with the ronde.yaml it used"
         )
-    try:
+    with storage_errors("cannot read the results database: "):
         source = StoreSource.open(config.storage_url)
         try:
             trial = source.trial(start, end)
         finally:
             source.close()
-    except StorageError as exc:
-        raise click.ClickException(f"cannot read the results database: {exc}") from exc
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(trial, title=title), encoding="utf-8")
+    if title is None:
+        title = "Rapport d'essai Ronde" if lang == "fr" else "Ronde trial report"
+    out.write_text(render_report(trial, title=title, lang=lang), encoding="utf-8")
     click.echo(f"report: {out} ({len(trial.journeys)} journeys, {trial.overall.runs} runs)")
     if pdf is not None:
         try:

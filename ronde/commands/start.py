@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 
 def load_settings_config(config_path: Path | None) -> Any:
@@ -15,14 +16,14 @@ def load_settings_config(config_path: Path | None) -> Any:
     a bad file exits with its file:line:column problems."""
     from ronde.config import ConfigError, load_command_config
 
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # `:x:` verbatim
     try:
         config = load_command_config(config_path)
     except ConfigError as exc:
-        err.print(f"[bold red]ronde.yaml is not valid:[/bold red]\n{exc}")
+        err.print(f"[bold red]ronde.yaml is not valid:[/bold red]\n{escape(str(exc))}")
         sys.exit(2)
     for warning in config.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(str(warning))}")
     return config
 
 
@@ -39,10 +40,10 @@ def parse_dashboard(text: str) -> tuple[str, int] | None:
 def parse_every(text: str | None) -> int | None:
     if text is None:
         return None
-    from journeys.durations import parse_duration
+    from journeys.durations import EVERY_MAX, parse_duration
 
     try:
-        ms = parse_duration(text)
+        ms = parse_duration(text, EVERY_MAX)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     if ms < 500:
@@ -101,13 +102,30 @@ def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float 
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise click.ClickException(f"no such file or folder: {missing[0]} (expected journeys)")
+    from ronde.artifacts_folder import mark_config_artifacts
+
+    try:
+        mark_config_artifacts(config)
+    except (ValueError, OSError) as exc:
+        Console(stderr=True, highlight=False, soft_wrap=True, emoji=False).print(
+            str(exc), markup=False)
+        return 2
+    if dashboard is not None:
+        from ronde.dashboard.exceptions import DashboardError
+        from ronde.dashboard.listen import check_listen
+
+        try:  # refused before the robot starts, not as a warning once it runs
+            check_listen(dashboard[0], config.dashboard)
+        except DashboardError as exc:
+            raise click.ClickException(str(exc)) from exc
     options = Options(every_override_ms=every_ms, grace_s=grace_s, heartbeat_s=heartbeat_s,
                       reload_s=reload_s, tz=get_localzone())
     settings = Settings(paths=paths, config=config, once=once, minutes=minutes,
                         log_file=log_file, live=live, verbose=verbose, options=options,
                         quarantine_backoff_s=quarantine_backoff_s,
                         appium_env=appium_env or {}, dashboard=dashboard)
-    console = Console(highlight=False, soft_wrap=True)
+    # the robot's console quotes journey files and errors: no emoji codes in them
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
     try:
         code = serve(settings, console)
     except Exception as exc:

@@ -11,6 +11,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 ALIVE_S = 30.0  # a robot beats every 5 s; silent for longer than this, it is presumed dead
 STYLES = {"passed": "green", "degraded": "yellow", "failed": "bold red", "error": "magenta"}
@@ -50,7 +51,7 @@ def status_data(store: Any, now: datetime) -> dict[str, Any]:
             "state": "stopped" if beat.stopped_at is not None
             else "alive" if age <= ALIVE_S else "silent",
         })
-    return {"journeys": journeys, "robots": robots}
+    return {"journeys": journeys, "robots": robots, "database_busy": store.write_locked()}
 
 
 @click.command(name="status")
@@ -59,22 +60,16 @@ def status_data(store: Any, now: datetime) -> dict[str, Any]:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def command(config_path: Path | None, as_json: bool) -> None:
     """Latest result per journey and the robots' heartbeats."""
+    from ronde.commands.reading import reading
     from ronde.commands.start import load_settings_config
-    from storage import StorageError, Store
 
     config = load_settings_config(config_path)
-    try:
-        store = Store.open(config.storage_url)
-    except StorageError as exc:
-        raise click.ClickException(str(exc)) from exc
-    try:
+    with reading(config.storage_url) as store:
         data = status_data(store, datetime.now(UTC))
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    show(data, Console(highlight=False, soft_wrap=True))
+    show(data, Console(highlight=False, soft_wrap=True, emoji=False))  # `:x:` stays verbatim
 
 
 def show(data: dict[str, Any], console: Console) -> None:
@@ -86,11 +81,11 @@ def show(data: dict[str, Any], console: Console) -> None:
         if j["attempt"] > 1:
             state += f" (attempt {j['attempt']})"
         slow = j["slowest"]
-        table.add_row(
-            j["journey"], f"[{STYLES.get(j['status'] or '', '')}]{state}",
-            _local(j["at"]), j["device"] or "-",
-            f"{slow['name']}: {slow['response_ms']:.0f} ms" if slow else "-",
-            (j["error"] or "").splitlines()[0][:80] if j["error"] else "",
+        table.add_row(  # Text: names and errors quote journey files, not markup
+            Text(j["journey"]), Text(state, style=STYLES.get(j["status"] or "", "")),
+            _local(j["at"]), Text(j["device"] or "-"),
+            Text(f"{slow['name']}: {slow['response_ms']:.0f} ms" if slow else "-"),
+            Text((j["error"] or "").splitlines()[0][:80] if j["error"] else ""),
         )
     if not data["journeys"]:
         console.print("No run stored yet: start the robot with `ronde start`.")
@@ -102,6 +97,10 @@ def show(data: dict[str, Any], console: Console) -> None:
         style = {"alive": "green", "silent": "bold red", "stopped": "dim"}[r["state"]]
         console.print(f"Robot {r['host']} pid {r['pid']}: [{style}]{r['state']}[/{style}], "
                       f"last heartbeat {r['heartbeat_age_s']:.0f}s ago")
+    if data.get("database_busy"):
+        console.print("[bold yellow]database busy (locked by another process): try again.[/] "
+                      "Until the lock is released the robots keep their results and "
+                      "heartbeats in their spool, so this may be behind.")
 
 
 def _local(iso: str) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from journeys.durations import format_duration
 from journeys.errors import ProblemsError
@@ -42,25 +43,31 @@ def devices_text(journey: Journey, config: Config | None) -> str:
 
 def journey_table(journey: Journey, config: Config | None = None) -> Table:
     mon = journey.monitor
-    table = Table(title=f"[bold]{journey.id}[/bold]", title_justify="left", show_header=False)
+    # Text, not str: the values come from the file, and rich would read `[b]` or `:x:` in a
+    # str cell as markup or an emoji code
+    table = Table(title=Text(journey.id, style="bold"), title_justify="left", show_header=False)
     table.add_column("key", style="cyan", no_wrap=True)
     table.add_column("value", overflow="fold")
-    table.add_row("file", str(journey.path))
+
+    def row(key: str, value: str) -> None:
+        table.add_row(key, Text(value))
+
+    row("file", str(journey.path))
     if journey.name:
-        table.add_row("name", journey.name)
-    table.add_row("platform", str(mon.platform))
-    table.add_row("app" if journey.app_id else "url", journey.app_id or journey.url or "-")
-    table.add_row("schedule", schedule(journey))
-    table.add_row("devices", devices_text(journey, config))
-    table.add_row("timeouts", f"journey {format_duration(mon.timeout_ms)}, step "
-                              f"{format_duration(mon.step_timeout_ms)}"
-                  + (f", slow over {format_duration(mon.slow_ms)}" if mon.slow_ms else ""))
+        row("name", journey.name)
+    row("platform", str(mon.platform))
+    row("app" if journey.app_id else "url", journey.app_id or journey.url or "-")
+    row("schedule", schedule(journey))
+    row("devices", devices_text(journey, config))
+    row("timeouts", f"journey {format_duration(mon.timeout_ms)}, step "
+                    f"{format_duration(mon.step_timeout_ms)}"
+        + (f", slow over {format_duration(mon.slow_ms)}" if mon.slow_ms else ""))
     if mon.secrets:
-        table.add_row("secrets", ", ".join(mon.secrets))
+        row("secrets", ", ".join(mon.secrets))
     transactions = list(iter_transactions(journey.commands))
     lines = [f"{i}. {t.name}" + ("  (load time)" if t.is_load else "")
              for i, t in enumerate(transactions, 1)]
-    table.add_row("transactions", "\n".join(lines) or "none (no action followed by a check)")
+    row("transactions", "\n".join(lines) or "none (no action followed by a check)")
     return table
 
 
@@ -71,22 +78,26 @@ def journey_table(journey: Journey, config: Config | None = None) -> Table:
 def command(paths: tuple[Path, ...], config_path: Path | None) -> None:
     """Check journey files (or folders of them); exit 1 on any error."""
     config = None
-    err = Console(stderr=True, highlight=False, soft_wrap=True)
-    if config_path is not None:
-        from ronde.config import load_config
+    # emoji=False: `:x:` quoted from a file stays `:x:` (markup is off at each print)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+    from ronde.config import load_command_config
 
-        try:
-            config = load_config(config_path, required=True)
-        except ProblemsError as exc:
-            for problem in exc.problems:
-                err.print(str(problem), markup=False)
-            sys.exit(1)
+    try:  # without --config, ./ronde.yaml still says which flow_roots / link_schemes apply
+        settings = load_command_config(config_path)
+    except ProblemsError as exc:
+        for problem in exc.problems:
+            err.print(str(problem), markup=False)
+        sys.exit(1)
+    if config_path is not None:
+        config = settings
         for warning in config.warnings:
             err.print(f"warning: {warning}", markup=False)
-    journeys, problems = load_journeys(paths, config)
-    out = Console(highlight=False, width=max(100, Console().width))
+    journeys, problems = load_journeys(paths, config, policy=settings.file_policy)
+    out = Console(highlight=False, emoji=False, width=max(100, Console().width))
     for journey in journeys:
         out.print(journey_table(journey, config))
+        for note in journey.notes:  # accepted, but worth knowing (an ignored header key...)
+            err.print(f"note: {note}", markup=False)
     if problems:
         for problem in problems:
             err.print(str(problem), markup=False)

@@ -11,15 +11,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ronde.dashboard.server import DashboardHandle
+    from ronde.dashboard.settings import DashboardSettings
 
 
 def serve_in_thread(
-    store_url: str, artifacts_dir: str | Path, host: str = "127.0.0.1", port: int = 0
+    store_url: str, artifacts_dir: str | Path, host: str = "127.0.0.1", port: int = 0,
+    settings: DashboardSettings | None = None,
 ) -> DashboardHandle:
-    """Serve the dashboard in a background thread; returns a handle with `.url` and `.stop()`."""
+    """Serve the dashboard in a background thread; returns a handle with `.url`, `.access`
+    (who may read it) and `.stop()`. `settings`: ronde.yaml's `dashboard:` (default: no
+    login, which is refused on a non-loopback host)."""
     from ronde.dashboard.server import serve_in_thread as _serve
 
-    return _serve(store_url, artifacts_dir, host, port)
+    return _serve(store_url, artifacts_dir, host, port, settings=settings)
 
 
 __all__ = ["serve_in_thread"]

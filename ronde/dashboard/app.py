@@ -6,15 +6,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from jinja2 import Environment
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from ronde.dashboard.artifacts import resolve_artifact
+from ronde.dashboard.artifacts import media_type, resolve_artifact
+from ronde.dashboard.auth import Access, AuthGate, identity_of
+from ronde.dashboard.figures import Figures
+from ronde.dashboard.headers import SecurityHeaders
+from ronde.dashboard.login import login_routes
+from ronde.dashboard.pages import page_routes
+from ronde.dashboard.settings import DashboardSettings
 from ronde.report.charts import step_timeline
 from ronde.report.formatting import environment
 from ronde.report.source import ReadSource
@@ -34,20 +40,33 @@ def create_app(
     clock: Callable[[], datetime] = _utcnow,
     refresh_seconds: int = 30,
     with_metrics: bool = True,
+    settings: DashboardSettings | None = None,
+    figures: Figures | None = None,
 ) -> Starlette:
-    """Build the app. `clock` is the wall clock for the 24 h / 7 d windows (tests fix it)."""
+    """Build the app. `clock` is the wall clock for the 24 h / 7 d windows (tests fix it);
+    `settings` say who may read it (default: no login, for a loopback address only);
+    `figures` feed the journey, runs, incident and status pages (StoreFigures)."""
     env = environment("ronde.dashboard")
     artifacts_root = Path(artifacts_dir)
+    access = Access(settings or DashboardSettings())
 
-    def page(name: str, title: str, **context: object) -> HTMLResponse:
+    def render(request: Request, name: str, title: str, *, status: int = 200,
+               refresh: int = 0, **context: object) -> HTMLResponse:
+        identity = identity_of(request)
         html = env.get_template(name).render(
-            title=title, refresh=refresh_seconds, now=clock(), **context
+            title=title, refresh=refresh, now=clock(), status=status, identity=identity,
+            session_csrf=identity.session.csrf if identity and identity.session else None,
+            **context,
         )
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status)
+
+    def page(request: Request, name: str, title: str, **context: object) -> HTMLResponse:
+        return render(request, name, title, refresh=refresh_seconds, **context)
 
     def overview(request: Request) -> Response:
         now = clock()
         return page(
+            request,
             "overview.html",
             "Overview",
             journeys=source.overview(now),
@@ -57,31 +76,25 @@ def create_app(
             robots=source.robots(now),
         )
 
-    def runs(request: Request) -> Response:
-        journey = request.query_params.get("journey") or None
-        return page(
-            "runs.html",
-            f"Runs of {journey}" if journey else "Recent runs",
-            journey=journey,
-            runs=source.recent_runs(100, journey),
-        )
-
     def run(request: Request) -> Response:
         found = source.run(request.path_params["run_id"])
         if found is None:
             raise HTTPException(404, "No such run")
         screenshots = [a for a in found.artifacts if a.kind == "screenshot"]
         return page(
+            request,
             "run.html",
             f"Run {found.run_id[:8]}",
             run=found,
             timeline=step_timeline(found.steps, width=960),
             screenshots=screenshots,
+            incidents=figures.incidents_of_run(found) if figures else [],
         )
 
     def incidents(request: Request) -> Response:
         now = clock()
         return page(
+            request,
             "incidents.html",
             "Incidents",
             open_incidents=source.incidents(open_only=True),
@@ -93,36 +106,41 @@ def create_app(
         )
 
     def artifact(request: Request) -> Response:
-        path = resolve_artifact(artifacts_root, request.path_params["path"])
-        if path is None:
+        # only evidence a stored run lists, and only inside the artifacts directory
+        relative = request.path_params["path"]
+        path = resolve_artifact(artifacts_root, relative)
+        if path is None or not source.artifact_recorded(relative):
             raise HTTPException(404, "No such artifact")
-        return FileResponse(path)
+        return FileResponse(path, media_type=media_type(path))
 
     def health(request: Request) -> Response:
         return PlainTextResponse("ok\n")
 
     routes = [
         Route("/", overview),
-        Route("/runs", runs),
+        *page_routes(figures, page, clock),
         Route("/runs/{run_id}", run),
         Route("/incidents", incidents),
         Route("/artifacts/{path:path}", artifact),
         Route("/healthz", health),
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
+    if not access.open:
+        routes += login_routes(access, render)
     if with_metrics:
         from ronde.metrics import metrics_endpoint
 
         routes.append(Route("/metrics", metrics_endpoint(source, clock)))
-    handler = _error_page(env, clock)
+    handler = _error_page(render)
     return Starlette(
-        routes=routes, exception_handlers={HTTPException: handler, StorageError: handler}
+        routes=routes,
+        exception_handlers={HTTPException: handler, StorageError: handler},
+        # outermost first: every response, the gate's refusals included, gets the headers
+        middleware=[Middleware(SecurityHeaders), Middleware(AuthGate, access=access)],
     )
 
 
-def _error_page(
-    env: Environment, clock: Callable[[], datetime]
-) -> Callable[[Request, Exception], Response]:
+def _error_page(render: Callable[..., HTMLResponse]) -> Callable[[Request, Exception], Response]:
     def handler(request: Request, exc: Exception) -> Response:
         if isinstance(exc, StorageError):
             # the database is down or refused the read: say so, and retry on the next refresh
@@ -130,10 +148,7 @@ def _error_page(
         else:
             status = getattr(exc, "status_code", 500)
             detail = getattr(exc, "detail", "Error")
-        html = env.get_template("error.html").render(
-            title=str(status), refresh=30 if status == 503 else 0, now=clock(), status=status,
-            detail=detail,
-        )
-        return HTMLResponse(html, status_code=status)
+        return render(request, "error.html", str(status), status=status,
+                      refresh=30 if status == 503 else 0, detail=detail)
 
     return handler

@@ -14,6 +14,9 @@ import uvicorn
 
 from ronde.dashboard.app import create_app
 from ronde.dashboard.exceptions import DashboardError
+from ronde.dashboard.figures import StoreFigures
+from ronde.dashboard.listen import check_listen, describe_access
+from ronde.dashboard.settings import DashboardSettings
 from ronde.report.source import ReadSource
 
 
@@ -22,6 +25,7 @@ class DashboardHandle:
     """A dashboard serving in a background thread; `stop()` is idempotent."""
 
     url: str
+    access: str  # who may read it, for the startup banner (describe_access)
     _server: uvicorn.Server
     _thread: threading.Thread
     _source: ReadSource | None  # closed on stop when the handle opened it
@@ -49,10 +53,14 @@ def _server(
     host: str,
     port: int,
     clock: Callable[[], datetime] | None = None,
+    settings: DashboardSettings | None = None,
 ) -> uvicorn.Server:
-    app = create_app(source, artifacts_dir) if clock is None else create_app(
-        source, artifacts_dir, clock=clock
-    )
+    settings = settings or DashboardSettings()
+    check_listen(host, settings)
+    figures = _figures_of(source)
+    app = create_app(source, artifacts_dir, settings=settings, figures=figures) \
+        if clock is None else create_app(source, artifacts_dir, clock=clock, settings=settings,
+                                         figures=figures)
     config = uvicorn.Config(
         app,
         host=host,
@@ -60,6 +68,10 @@ def _server(
         log_level="warning",
         access_log=False,
         lifespan="off",
+        # X-Forwarded-* are read by the app, from dashboard.trusted_proxies only: uvicorn
+        # would otherwise believe them from 127.0.0.1 and hide the real peer address
+        proxy_headers=False,
+        server_header=False,
     )
     return uvicorn.Server(config)
 
@@ -72,20 +84,24 @@ def serve_in_thread(
     *,
     source: ReadSource | None = None,
     clock: Callable[[], datetime] | None = None,
+    settings: DashboardSettings | None = None,
     startup_timeout: float = 15.0,
 ) -> DashboardHandle:
     """Start the dashboard in a daemon thread and return once it accepts connections.
 
-    `port=0` picks a free port; the handle's `.url` says which. `source` and `clock` replace
-    the store and the wall clock (tests). Raises DashboardError when it cannot listen, and
+    `port=0` picks a free port; the handle's `.url` says which. `settings` are ronde.yaml's
+    `dashboard:` (default: no login, loopback only). `source` and `clock` replace the store
+    and the wall clock (tests). Raises DashboardError when it cannot or may not listen, and
     storage's StorageError when the database cannot be opened.
     """
+    settings = settings or DashboardSettings()
+    check_listen(host, settings)  # before opening anything
     owned = source is None
     if source is None:
         from ronde.report.store_source import StoreSource
 
         source = StoreSource.open(store_url)
-    server = _server(source, Path(artifacts_dir), host, port, clock)
+    server = _server(source, Path(artifacts_dir), host, port, clock, settings)
     # uvicorn leaves signal handling alone outside the main thread: Ctrl-C stays the robot's.
     thread = threading.Thread(target=_run, args=(server,), name="ronde-dashboard", daemon=True)
     thread.start()
@@ -101,7 +117,15 @@ def serve_in_thread(
         time.sleep(0.02)
     bound = server.servers[0].sockets[0].getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    return DashboardHandle(f"http://{shown}:{bound}", server, thread, source if owned else None)
+    return DashboardHandle(f"http://{shown}:{bound}", describe_access(host, settings), server,
+                           thread, source if owned else None)
+
+
+def _figures_of(source: ReadSource) -> StoreFigures | None:
+    """The journey, runs, incident and status pages read the same store as `source`."""
+    from ronde.report.store_source import StoreSource
+
+    return StoreFigures(source.store) if isinstance(source, StoreSource) else None
 
 
 def _run(server: uvicorn.Server) -> None:
@@ -110,9 +134,10 @@ def _run(server: uvicorn.Server) -> None:
         server.run()
 
 
-def serve_forever(source: ReadSource, artifacts_dir: Path, host: str, port: int) -> None:
+def serve_forever(source: ReadSource, artifacts_dir: Path, host: str, port: int,
+                  settings: DashboardSettings | None = None) -> None:
     """Serve in the foreground until Ctrl-C (uvicorn handles the signals)."""
     try:
-        _server(source, artifacts_dir, host, port).run()
+        _server(source, artifacts_dir, host, port, settings=settings).run()
     finally:
         source.close()

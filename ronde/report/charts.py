@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -14,17 +16,23 @@ PALETTE = ("#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2", "#b
 GRID = "#e5e7eb"
 INK = "#374151"
 MUTED = "#6b7280"
+#: The charts' one inline style; the dashboard's Content-Security-Policy allows it by hash.
+SVG_STYLE = "max-width:100%;height:auto"
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" style="max-width:100%;height:auto" role="img" '
+        f'width="{width}" height="{height}" style="{SVG_STYLE}" role="img" '
         f'aria-label="{escape(title)}" class="chart" '
         f'font-family="system-ui, sans-serif" font-size="12">'
         f"<title>{escape(title)}</title>"
     )
     return Markup(head + "".join(body) + "</svg>")
+
+
+CHAR_W = 7.0  # a generous width of one character at font-size 12, for layout
+LINE_H = 15
 
 
 def line_chart(
@@ -39,8 +47,12 @@ def line_chart(
     width: int = 720,
     height: int = 260,
 ) -> Markup:
-    """One line per series over categorical x labels; a None value breaks the line."""
-    left, right, top, bottom = 72, 16, 16, 56
+    """One line per series over categorical x labels; a None value breaks the line. The legend
+    names every series in full, on as many rows as it takes (the chart grows to hold them)."""
+    left, right, top = 72, 16, 16
+    legend, legend_rows = _legend(list(series), left, width - right)
+    bottom = 40 + LINE_H * legend_rows
+    height = max(height, top + 150 + bottom)
     plot_w, plot_h = width - left - right, height - top - bottom
     span = (y_max - y_min) or 1.0
     n = max(len(x_labels), 1)
@@ -61,7 +73,8 @@ def line_chart(
             f'<text x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end" fill="{MUTED}">'
             f"{escape(y_format(v))}</text>"
         )
-    step = max(1, n // 14)
+    widest = max((len(label) for label in x_labels), default=1) * CHAR_W + 8
+    step = max(1, math.ceil(n * widest / plot_w))
     for i, label in enumerate(x_labels):
         if i % step == 0:
             body.append(
@@ -87,20 +100,49 @@ def line_chart(
                     f'<polyline fill="none" stroke="{color}" stroke-width="2" '
                     f'points="{" ".join(points)}"/>'
                 )
-    body.extend(_legend(list(series), left, height - 14))
+    body.extend(_shift(legend, top + plot_h + 40))
     return _svg(width, height, body, title)
 
 
-def _legend(names: list[str], x0: int, y0: int) -> list[str]:
-    out, x = [], float(x0)
+def _legend(names: list[str], x0: int, x_max: int) -> tuple[list[str], int]:
+    """Legend items laid out left to right, wrapping onto new rows before `x_max`; returns
+    the items (rows at y = 0, LINE_H, ...; shift them with `_shift`) and the number of rows."""
+    out: list[str] = []
+    x, row = float(x0), 0
     for s, name in enumerate(names):
+        item_w = 14 + CHAR_W * len(name) + 14
+        if x > x0 and x + item_w - 14 > x_max:
+            x, row = float(x0), row + 1
         color = PALETTE[s % len(PALETTE)]
+        y0 = row * LINE_H
         out.append(
             f'<rect x="{x:.0f}" y="{y0 - 9}" width="10" height="10" fill="{color}"/>'
             f'<text x="{x + 14:.0f}" y="{y0}" fill="{INK}">{escape(name)}</text>'
         )
-        x += 28 + 7 * len(name)
-    return out
+        x += item_w
+    return out, (row + 1 if names else 0)
+
+
+def _shift(items: list[str], dy: float) -> list[str]:
+    return [f'<g transform="translate(0 {dy:.0f})">{"".join(items)}</g>'] if items else []
+
+
+def wrap(label: str, chars: int) -> list[str]:
+    """`label` on lines of at most `chars` characters, broken at spaces, then after `-`, `_`
+    or `.` inside a word too long for a line; nothing is ever dropped."""
+    lines: list[str] = []
+    for word in label.split():
+        pieces = [word]
+        if len(word) > chars:
+            pieces = [p for p in re.split(r"(?<=[-_./])", word) if p]
+            pieces = [p[i : i + chars] for p in pieces for i in range(0, len(p), chars)]
+        for k, piece in enumerate(pieces):
+            glue = "" if k else " "
+            if lines and len(lines[-1]) + len(glue) + len(piece) <= chars:
+                lines[-1] += glue + piece
+            else:
+                lines.append(piece)
+    return lines or [""]
 
 
 def bar_chart(
@@ -111,37 +153,47 @@ def bar_chart(
     value_format: Callable[[float], str] = lambda v: f"{v:g}",
     width: int = 720,
 ) -> Markup:
-    """Horizontal bars: one group per row label, one bar per series (e.g. p50 and p95)."""
-    label_w, right, bar_h, gap = 230, 80, 14, 10
-    group_h = bar_h * len(series) + gap
-    top = 8
-    legend_h = 24 if len(series) > 1 else 0
-    height = top + group_h * max(len(rows), 1) + legend_h + 4
+    """Horizontal bars: one group per row label, one bar per series (e.g. p50 and p95). Row
+    labels are wrapped, never cut; the right margin fits the longest value label."""
+    label_w, bar_h, gap = 250, 14, 10
+    chars = int((label_w - 12) / CHAR_W)
+    texts = [["–" if v is None else value_format(v) for v in vs] for _, vs in rows]
+    right = 12 + CHAR_W * max((len(t) for ts in texts for t in ts), default=4)
     plot_w = width - label_w - right
+    legend, legend_rows = _legend(list(series), label_w, width) if len(series) > 1 else ([], 0)
+    top = 8
     peak = max((v for _, vs in rows for v in vs if v is not None), default=0.0) or 1.0
     body: list[str] = []
-    for r, (label, values) in enumerate(rows):
-        gy = top + r * group_h
-        shown = label if len(label) <= 34 else label[:33] + "…"
-        body.append(
-            f'<text x="{label_w - 8}" y="{gy + group_h / 2 - gap / 2 + 4:.1f}" text-anchor="end" '
-            f'fill="{INK}"><title>{escape(label)}</title>{escape(shown)}</text>'
+    gy = float(top)
+    for (label, values), row_texts in zip(rows, texts, strict=True):
+        parts = label.split(" · ")  # "journey · transaction": the journey on its own line
+        lines = [line for k, part in enumerate(parts)
+                 for line in wrap(part + (" ·" if k < len(parts) - 1 else ""), chars)]
+        group_h = max(bar_h * len(series), LINE_H * len(lines)) + gap
+        first = gy + (group_h - gap) / 2 - LINE_H * (len(lines) - 1) / 2 + 4
+        spans = "".join(
+            f'<tspan x="{label_w - 8}" y="{first + LINE_H * k:.1f}">{escape(line)}</tspan>'
+            for k, line in enumerate(lines)
         )
-        for s, v in enumerate(values):
-            by = gy + s * bar_h
+        body.append(
+            f'<text text-anchor="end" fill="{INK}"><title>{escape(label)}</title>{spans}</text>'
+        )
+        bars_top = gy + (group_h - gap - bar_h * len(series)) / 2
+        for s, (v, text) in enumerate(zip(values, row_texts, strict=True)):
+            by = bars_top + s * bar_h
             color = PALETTE[s % len(PALETTE)]
             w = 0.0 if v is None else plot_w * v / peak
-            text = "–" if v is None else value_format(v)
             body.append(
-                f'<rect x="{label_w}" y="{by}" width="{max(w, 1.0):.1f}" height="{bar_h - 2}" '
-                f'fill="{color}" rx="2"><title>{escape(label)} {escape(series[s])}: '
-                f"{escape(text)}</title></rect>"
-                f'<text x="{label_w + w + 6:.1f}" y="{by + bar_h - 4}" fill="{INK}">'
+                f'<rect x="{label_w}" y="{by:.1f}" width="{max(w, 1.0):.1f}" '
+                f'height="{bar_h - 2}" fill="{color}" rx="2"><title>{escape(label)} '
+                f"{escape(series[s])}: {escape(text)}</title></rect>"
+                f'<text x="{label_w + w + 6:.1f}" y="{by + bar_h - 4:.1f}" fill="{INK}">'
                 f"{escape(text)}</text>"
             )
-    if len(series) > 1:
-        body.extend(_legend(list(series), label_w, height - 8))
-    return _svg(width, height, body, title)
+        gy += group_h
+    height = gy + (LINE_H * legend_rows + 8 if legend_rows else 0) + 4
+    body.extend(_shift(legend, gy + 10))
+    return _svg(width, math.ceil(height), body, title)
 
 
 STATUS_COLORS = {

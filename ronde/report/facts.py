@@ -135,6 +135,7 @@ class IncidentView:
     evidence_run_id: str | None = None  # the run whose screenshots back the diagnosis
     cause: str | None = None  # the pre-diagnosis' cause key, e.g. backend_outage
     screenshot: str | None = None  # evidence, relative to the artifacts directory
+    diagnosis_fr: str | None = None  # the same pre-diagnosis in French (the report's --lang fr)
 
     @property
     def open(self) -> bool:
@@ -204,3 +205,6 @@ class Trial:
     per_device: dict[str, Availability] = field(default_factory=dict)
     # journey -> p95 of its response times for each UTC hour of the day (0..23), None = no data
     hourly_p95: dict[str, tuple[float | None, ...]] = field(default_factory=dict)
+    # when the first and the latest run of the period started (None: no run at all)
+    first_run_at: datetime | None = None
+    last_run_at: datetime | None = None

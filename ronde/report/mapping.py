@@ -102,4 +102,5 @@ def incident_view(i: IncidentRecord) -> IncidentView:
         evidence_run_id=i.evidence_run_id,
         cause=i.cause,
         screenshot=screenshot if isinstance(screenshot, str) and screenshot else None,
+        diagnosis_fr=i.diagnosis_fr,
     )

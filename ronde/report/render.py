@@ -10,26 +10,39 @@ from markupsafe import Markup
 from ronde import __version__
 from ronde.report.charts import bar_chart, line_chart
 from ronde.report.facts import Availability, IncidentView, Trial
-from ronde.report.formatting import environment, ms
+from ronde.report.formatting import environment
+from ronde.report.language import Language
 
 
 def render_report(
-    trial: Trial, *, title: str = "Ronde trial report", generated_at: datetime | None = None
+    trial: Trial,
+    *,
+    title: str = "Ronde trial report",
+    generated_at: datetime | None = None,
+    lang: str = "en",
 ) -> str:
+    """The report in `lang` (`en` or `fr`): every text, number, date and duration."""
     generated_at = generated_at or datetime.now(UTC)
+    language = Language.named(lang)
     env = environment("ronde.report")
+    env.filters.update(pct=language.pct, ms=language.ms, when=language.when,
+                       duration=language.duration, span=language.span, num=language.number)
+    env.globals.update(_=language.text, n_=language.plural, term=language.term)
     return env.get_template("report.html").render(
         title=title,
+        lang=language.code,
         trial=trial,
         generated_at=generated_at,
         version=__version__,
-        days=(trial.until - trial.since).total_seconds() / 86400,
+        period_seconds=(trial.until - trial.since).total_seconds(),
+        data_seconds=(trial.last_run_at - trial.first_run_at).total_seconds()
+        if trial.first_run_at and trial.last_run_at else None,
         success_rate=overall_success_rate(trial),
         app_incidents=[i for i in trial.incidents if i.kind == "app"],
         robot_incidents=[i for i in trial.incidents if i.kind != "app"],
         downtime=incident_downtime(trial.incidents, trial.until),
         causes=incident_causes(trial.incidents, trial.until),
-        charts=_charts(trial),
+        charts=_charts(trial, language),
     )
 
 
@@ -69,9 +82,10 @@ def incident_causes(
     )
 
 
-def _charts(trial: Trial) -> dict[str, Markup]:
+def _charts(trial: Trial, lang: Language) -> dict[str, Markup]:
     charts: dict[str, Markup] = {}
-    days = _days(trial.since, trial.until)
+    # the axis starts on the day of the first run: 10 minutes of data is not 10 empty days
+    days = _days(trial.first_run_at or trial.since, trial.until)
     if trial.per_day:
         by_key = {(d.journey, d.day): d.availability for d in trial.per_day}
         series = {
@@ -80,46 +94,46 @@ def _charts(trial: Trial) -> dict[str, Markup]:
         lowest = min((v for vs in series.values() for v in vs if v is not None), default=1.0)
         y_min = min(0.9, (int(lowest * 20) / 20))  # round down to 5 %
         charts["availability"] = line_chart(
-            [day.strftime("%d %b") for day in days],
+            [lang.day(day) for day in days],
             series,
-            title="Confirmed availability per day",
+            title=lang.text("Confirmed availability per day"),
             y_min=y_min,
             y_max=1.0,
-            y_format=lambda v: f"{v * 100:.0f} %",
+            y_format=lambda v: lang.pct(v, 0),
         )
     if any(v is not None for vs in trial.hourly_p95.values() for v in vs):
         peak = max(v for vs in trial.hourly_p95.values() for v in vs if v is not None)
         charts["hourly"] = line_chart(
             [f"{h:02d}" for h in range(24)],
             dict(trial.hourly_p95),
-            title="Response time p95 by hour of day (UTC)",
+            title=lang.text("Response time p95 by hour of day (UTC)"),
             y_min=0.0,
             y_max=_nice_ceiling(peak),
-            y_format=ms,
+            y_format=lang.ms,
             y_ticks=4,
         )
     measured = [t for t in trial.transactions if t.times.count]
     if measured:
         charts["response"] = bar_chart(
             [(f"{t.journey} · {t.name}", (t.times.p50, t.times.p95)) for t in measured],
-            title="Response time per transaction (p50, p95)",
+            title=lang.text("Response time per transaction (p50, p95)"),
             series=("p50", "p95"),
-            value_format=ms,
+            value_format=lang.ms,
         )
     loads = [(j, p) for j, p in trial.load_times.items() if p.count]
     if loads:
         charts["load"] = bar_chart(
             [(j, (p.p50, p.p95)) for j, p in loads],
-            title="Load time per journey (p50, p95)",
+            title=lang.text("Load time per journey (p50, p95)"),
             series=("p50", "p95"),
-            value_format=ms,
+            value_format=lang.ms,
         )
     if trial.errors:
         charts["errors"] = bar_chart(
-            [(c.category, (float(c.count),)) for c in trial.errors],
-            title="Failed runs by category",
-            series=("runs",),
-            value_format=lambda v: f"{v:.0f}",
+            [(lang.term(c.category), (float(c.count),)) for c in trial.errors],
+            title=lang.text("Failed runs by category"),
+            series=(lang.text("runs"),),
+            value_format=lambda v: lang.number(v),
         )
     return charts
 

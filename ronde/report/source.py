@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from ronde.report.facts import (
+    Availability,
     IncidentView,
     JourneyOverview,
     ResponseHistogram,
@@ -35,10 +36,18 @@ class ReadSource(Protocol):
 
     def run(self, run_id: str) -> RunView | None: ...
 
+    def artifact_recorded(self, path: str) -> bool:
+        """Whether a stored run lists this evidence file (the dashboard serves no other)."""
+        ...
+
     def incidents(self, *, open_only: bool, since: datetime | None = None) -> list[IncidentView]:
         ...
 
     def trial(self, since: datetime, until: datetime) -> Trial: ...
+
+    def availability(self, since: datetime, until: datetime) -> dict[str, Availability]:
+        """Each journey's availability over [since, until) (the alert window on /metrics)."""
+        ...
 
     def robots(self, now: datetime) -> list[RobotView]: ...
 

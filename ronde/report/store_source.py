@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from ronde.report.facts import (
+    Availability,
     CategoryCount,
     DayAvailability,
     IncidentView,
@@ -135,6 +136,9 @@ class StoreSource:
         )
         return run_view(detail.run, detail, round_)
 
+    def artifact_recorded(self, path: str) -> bool:
+        return reporting.artifact_recorded(self.store.db, path)
+
     def incidents(self, *, open_only: bool, since: datetime | None = None) -> list[IncidentView]:
         states = ("firing", "acknowledged") if open_only else None
         records = self.store.incidents(states=states, since=since)
@@ -150,6 +154,12 @@ class StoreSource:
         )
 
     # ---- metrics ------------------------------------------------------------------------
+
+    def availability(self, since: datetime, until: datetime) -> dict[str, Availability]:
+        return {
+            a.journey: view_availability(a)
+            for a in kpi.availability(self.store, since=since, until=until)
+        }
 
     def run_counts(self) -> list[RunCount]:
         return [
@@ -199,9 +209,12 @@ class StoreSource:
         for s in kpi.response_times(self.store, ("journey", "hour"), since=since, until=until):
             if s.key[0] in hourly:
                 hourly[s.key[0]][int(s.key[1])] = s.p95
+        span = reporting.run_span(self.store.db, since, until)
         return Trial(
             since=since,
             until=until,
+            first_run_at=span[0] if span else None,
+            last_run_at=span[1] if span else None,
             journeys=journeys,
             devices=devices,
             overall=view_availability(sum_availability(per_journey_kpi)),

@@ -8,6 +8,7 @@ SRE can check every fact against the dashboard.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ CATEGORY_FR = {
     "display": "affichage", "authentication": "authentification", "crash": "plantage",
     "network": "réseau", "backend": "serveur", "third_party": "tiers", "timeout": "délai dépassé",
     "performance": "performance", "no_device": "aucun appareil", "session": "session",
-    "aborted": "interrompu", "robot": "robot",
+    "aborted": "interrompu", "robot": "robot", "appium_down": "serveur Appium arrêté",
 }
 
 
@@ -84,25 +85,52 @@ Rule = Callable[[Situation], Candidate | None]
 # ---- candidates for a failing journey ------------------------------------------------------
 
 
-def outage(s: Situation) -> Candidate | None:
-    """Most journeys fail, on every device: the shared backend or the network is down."""
+def _category_name(category: Category | None, lang: str) -> str:
+    name = str(category) if category else "failure"
+    return CATEGORY_FR.get(name, name) if lang == "fr" else name
+
+
+def _same_cause(s: Situation) -> dict[str, list[RunFacts]]:
+    """The failing journeys that fail like this one (same category): other categories are
+    other causes, with their own diagnosis and incident."""
+    mine = s.category
     failing = s.failing_journeys()
+    same = {}
+    for journey, runs in failing.items():
+        cats = Counter(r.category for r in runs if r.category)
+        top = cats.most_common(1)[0][0] if cats else None
+        if journey == s.journey or top is mine:
+            same[journey] = runs
+    return same
+
+
+def _passing_journeys(s: Situation, failing: dict[str, list[RunFacts]]) -> list[str]:
+    return sorted({r.journey for r in s.since_onset()
+                   if r.journey not in failing and r.status in (Status.PASSED, Status.DEGRADED)})
+
+
+def outage(s: Situation) -> Candidate | None:
+    """Most journeys fail the same way, on every device: the shared backend or network."""
+    failing = _same_cause(s)
     journeys = sorted({r.journey for r in s.around} | {s.journey})
     if len(failing) < 2 or len(journeys) < 2:
         return None
     runs = [r for rs in failing.values() for r in rs]
     if all(r.is_login and r.category is Category.AUTHENTICATION for r in runs):
         return None  # logins only: the authentication rule speaks
+    if s.category in (Category.CRASH, Category.THIRD_PARTY, Category.AUTHENTICATION):
+        return None  # the app or a provider, not the shared backend
     devices = s.devices()
     fail_devices = sorted({r.device for r in runs if r.device})
     share = len(failing) / len(journeys)
     if share < 0.5:
         return None
-    cats = Counter(r.category for r in runs if r.category)
-    top, top_n = cats.most_common(1)[0] if cats else (None, 0)
+    passing = _passing_journeys(s, failing)
     every_device = len(devices) >= 2 and set(fail_devices) >= set(devices)
+    if len(devices) >= 2 and len(fail_devices) == 1:
+        return None  # one device only: the device rule speaks
     confidence = 0.45 + 0.3 * share + (0.15 if every_device else 0.0)
-    if top_n == len(runs):
+    if not passing:
         confidence += 0.05
     facts = [Fact(
         f"{len(failing)} of {len(journeys)} journeys fail since {_hm(s.onset)}: "
@@ -110,6 +138,9 @@ def outage(s: Situation) -> Candidate | None:
         f"{len(failing)} parcours sur {len(journeys)} échouent depuis {_hm(s.onset)} : "
         f"{_names(sorted(failing))}",
     )]
+    if passing:
+        facts.append(Fact(f"still passing: {_names(passing)}",
+                          f"passent encore : {_names(passing)}"))
     if every_device:
         facts.append(Fact(
             f"on every device ({_names(devices)})",
@@ -121,11 +152,17 @@ def outage(s: Situation) -> Candidate | None:
             "only one device ran them, so a device fault is not ruled out",
             "un seul appareil les a joués : une panne de l'appareil n'est pas exclue",
         ))
+    top = s.category
     if top:
+        n = sum(r.category is top for r in runs)
         facts.append(Fact(
-            f"{top_n} of {len(runs)} failures are of category {top}",
-            f"{top_n} échecs sur {len(runs)} sont de catégorie {CATEGORY_FR.get(str(top), top)}",
+            f"{n} of {len(runs)} failures are of category {top}",
+            f"{n} échecs sur {len(runs)} sont de catégorie {CATEGORY_FR.get(str(top), top)}",
         ))
+    every = "every journey fails" if not passing else f"{len(failing)} of {len(journeys)} " \
+        "journeys fail"
+    every_fr = "tous les parcours échouent" if not passing else f"{len(failing)} parcours " \
+        f"sur {len(journeys)} échouent"
     steps = {r.step for r in runs}
     if len(steps) == 1 and None not in steps:
         step = steps.pop()
@@ -133,14 +170,53 @@ def outage(s: Situation) -> Candidate | None:
         facts.append(Fact(f"all at the same step type ({step})",
                           f"toutes à la même sorte d'étape ({step})"))
     if top is Category.NETWORK:
-        return ("network_outage", min(confidence, 0.95), "Network outage",
-                "Panne réseau", facts)
-    return ("backend_outage", min(confidence, 0.95), "Backend outage (every journey fails)",
-            "Panne du serveur (tous les parcours échouent)", facts)
+        more, more_fr = (f" ({every})", f" ({every_fr})") if passing else ("", "")
+        return ("network_outage", min(confidence, 0.95), f"Network outage{more}",
+                f"Panne réseau{more_fr}", facts)
+    return ("backend_outage", min(confidence, 0.95), f"Backend outage ({every})",
+            f"Panne du serveur ({every_fr})", facts)
+
+
+def endpoint(s: Situation) -> Candidate | None:
+    """Every failing journey fails at the same transaction, the others pass: the narrowest
+    cause the evidence supports is that one call, not the whole backend."""
+    if s.category not in (Category.BACKEND, Category.TIMEOUT, Category.NETWORK):
+        return None
+    failing = _same_cause(s)
+    runs = [r for rs in failing.values() for r in rs]
+    names = {r.transaction for r in runs}
+    if len(names) != 1 or None in names:
+        return None
+    passing = _passing_journeys(s, failing)
+    if not passing:
+        return None  # nothing works: the outage rule speaks
+    tx = names.pop()
+    assert tx is not None
+    status = next((m.group(0) for r in reversed(runs) if r.error
+                   for m in [_HTTP_CODE.search(r.error)] if m), None)
+    what = f"returns {status}" if status else ("fails" if s.category is Category.BACKEND
+                                                else f"fails ({s.category})")
+    what_fr = f"renvoie {status}" if status else "échoue"
+    n = len(failing)
+    confidence = 0.8 + (0.05 if n >= 2 else 0.0) + (0.05 if status else 0.0)
+    facts = [
+        Fact(f"{n} journey(s) fail, all at {tx}: {_names(sorted(failing))}",
+             f"{n} parcours échouent, tous à {tx} : {_names(sorted(failing))}"),
+        Fact(f"journeys that do not call it pass: {_names(passing)}",
+             f"les parcours qui ne l'appellent pas passent : {_names(passing)}"),
+    ]
+    return (f"backend_endpoint|{tx}", min(confidence, 0.93),
+            f"The backend {what} on {tx} ({n} journeys); {_names(passing)} work",
+            f"Le serveur {what_fr} sur {tx} ({n} parcours) ; {_names(passing)} fonctionnent",
+            facts)
+
+
+_HTTP_CODE = re.compile(r"\b(?:HTTP\s*)?(5\d\d|429|401|403)\b")
 
 
 def one_device(s: Situation) -> Candidate | None:
-    """Every failure on one device while other devices pass: that device is at fault."""
+    """Every failure on one device while other devices pass (any journey): that device, or its
+    build, is at fault; the text says where it happens and where it does not."""
     if len(s.fail_devices) != 1:
         return None
     device = s.fail_devices[0]
@@ -150,21 +226,59 @@ def one_device(s: Situation) -> Candidate | None:
     ]
     if not ok_elsewhere:
         return None
-    same_journey = [r for r in ok_elsewhere if r.journey == s.journey]
     others = sorted({r.device for r in ok_elsewhere})
-    confidence = 0.7 + (0.15 if same_journey else 0.0)
+    same_journey = any(r.journey == s.journey for r in ok_elsewhere)
+    confidence = 0.88 + (0.05 if same_journey else 0.0)
+    what = _category_name(s.category, "en")
+    what_fr = _category_name(s.category, "fr")
     facts = [
-        Fact(f"all {len(s.evidence)} failures are on device {device}",
-             f"les {len(s.evidence)} échecs ont tous lieu sur l'appareil {device}"),
+        Fact(f"all {len(s.evidence)} failures ({what}) are on device {device}",
+             f"les {len(s.evidence)} échecs ({what_fr}) ont tous lieu sur l'appareil {device}"),
         Fact(
-            f"{'this journey' if same_journey else 'other journeys'} pass on "
+            f"{'this journey passes' if same_journey else 'journeys pass'} on "
             f"{_names(others)} since {_hm(s.onset)}",
-            f"{'ce parcours' if same_journey else 'les autres parcours'} passent sur "
+            f"{'ce parcours passe' if same_journey else 'les parcours passent'} sur "
             f"{_names(others)} depuis {_hm(s.onset)}",
         ),
     ]
-    return ("device", confidence, f"Device {device} is at fault",
-            f"L'appareil {device} est en cause", facts)
+    if s.category is Category.CRASH:
+        facts.extend(crash_facts(s)[1:])
+    return (f"device|{device}", confidence,
+            f"{what.capitalize()} on device {device} only (passes on {_names(others)})",
+            f"{what_fr.capitalize()} sur l'appareil {device} seulement (passe sur "
+            f"{_names(others)})", facts)
+
+
+def one_build(s: Situation) -> Candidate | None:
+    """Failures on several devices that all run one OS version, while the same journey passes
+    on devices running another one."""
+    if len(s.fail_devices) < 2:
+        return None
+    versions = {r.os_version for r in s.evidence}
+    if len(versions) != 1 or None in versions:
+        return None
+    version = versions.pop()
+    # the same journey passing on another version: devices of another platform or app say
+    # nothing about this build
+    def passing(runs: Sequence[RunFacts]) -> list[RunFacts]:
+        return [r for r in runs if r.status in (Status.PASSED, Status.DEGRADED)
+                and r.journey == s.journey and r.device not in s.fail_devices
+                and r.os_version and r.os_version != version]
+
+    ok, confidence = passing(s.since_onset()), 0.87
+    if not ok:  # it passed there shortly before the onset: weaker, but still telling
+        ok, confidence = passing(s.around), 0.75
+    if not ok:
+        return None
+    others = sorted({f"{r.device} ({r.os_version})" for r in ok})
+    what = _category_name(s.category, "en")
+    what_fr = _category_name(s.category, "fr")
+    facts = [Fact(f"every failure is on OS {version}: {_names(list(s.fail_devices))}",
+                  f"tous les échecs sont sous l'OS {version} : {_names(list(s.fail_devices))}"),
+             Fact(f"devices on other versions pass: {_names(others)}",
+                  f"les appareils sous d'autres versions passent : {_names(others)}")]
+    return (f"device_build|{version}", confidence, f"{what.capitalize()} on OS {version} only",
+            f"{what_fr.capitalize()} sous l'OS {version} seulement", facts)
 
 
 def authentication(s: Situation) -> Candidate | None:
@@ -313,7 +427,8 @@ def by_category(s: Situation) -> Candidate | None:
 
 
 FAILING_RULES: tuple[Rule, ...] = (
-    outage, one_device, authentication, release, crash, third_party, by_category,
+    outage, endpoint, one_device, one_build, authentication, release, crash, third_party,
+    by_category,
 )
 
 
@@ -363,7 +478,26 @@ SLOW_RULES: tuple[Rule, ...] = (slow_everywhere, slow_one_device, slow_transacti
 # ---- the robot's own faults ---------------------------------------------------------------
 
 
+def flaky_device(s: Situation) -> Candidate | None:
+    """A device whose first attempts fail while confirmations elsewhere pass."""
+    if not s.decision.key.startswith("robot:flaky:"):
+        return None
+    device = s.decision.device or "?"
+    cats = Counter(str(r.category) for r in s.evidence if r.category)
+    what = ", ".join(f"{c} ×{n}" for c, n in cats.most_common(3)) or "failures"
+    what_fr = ", ".join(f"{CATEGORY_FR.get(c, c)} ×{n}" for c, n in cats.most_common(3))
+    journeys = sorted({r.journey for r in s.evidence})
+    facts = [Fact(f"on {device}: {what}, in {_names(journeys)}",
+                  f"sur {device} : {what_fr or 'échecs'}, dans {_names(journeys)}")]
+    return (f"flaky_device|{device}", 0.85,
+            f"Device {device} fails first attempts ({what}) that pass on other devices",
+            f"L'appareil {device} échoue des premières tentatives ({what_fr or 'échecs'}) qui "
+            "passent sur les autres appareils", facts)
+
+
 def robot_cause(s: Situation) -> Candidate | None:
+    if s.decision.key.startswith("robot:flaky:"):
+        return None
     device = s.decision.device
     category = s.category
     error = next((r.error for r in reversed(s.evidence) if r.error), None)
@@ -372,6 +506,9 @@ def robot_cause(s: Situation) -> Candidate | None:
                   f"{_hm(s.onset)}")]
     if error:
         facts.append(Fact(f"last error: {error[:200]}", f"dernière erreur : {error[:200]}"))
+    if category is Category.APPIUM_DOWN:
+        return ("appium_down", 0.9, "Ronde's Appium server is down: Ronde keeps restarting it",
+                "Le serveur Appium de Ronde est arrêté : Ronde le redémarre", facts)
     if category is Category.ROBOT:
         return ("robot", 0.8, f"Ronde itself cannot run journey {s.journey}",
                 f"Ronde ne peut pas jouer le parcours {s.journey}", facts)
@@ -389,7 +526,7 @@ def robot_cause(s: Situation) -> Candidate | None:
             f"L'appareil {device} (ou son serveur Appium) est indisponible", facts)
 
 
-ROBOT_RULES: tuple[Rule, ...] = (robot_cause,)
+ROBOT_RULES: tuple[Rule, ...] = (flaky_device, robot_cause)
 
 
 # ---- entry point --------------------------------------------------------------------------
@@ -419,15 +556,20 @@ def diagnose(
         rules = FAILING_RULES
     candidates = [c for c in (rule(situation) for rule in rules) if c is not None]
     candidates.sort(key=lambda c: c[1], reverse=True)
-    cause, confidence, en, fr, facts = candidates[0]
+    code, confidence, en, fr, facts = candidates[0]
+    cause, _, scope = code.partition("|")  # "device|sim-3": the cause and where it lies
+    if cause == "release_regression":
+        scope = en.rsplit(" ", 1)[-1]
     rule_facts = [Fact(en_, fr_) for en_, fr_ in decision.facts]
     return Diagnosis(
         cause=cause,
+        scope=scope,
         title_en=en,
         title_fr=fr,
         confidence=round(min(max(confidence, 0.0), 1.0), 2),
         facts=tuple(facts + rule_facts),
         alternatives=tuple(
-            (c[0], round(c[1], 2)) for c in candidates[1:4] if c[0] not in (cause, "unknown")
+            (c[0].partition("|")[0], round(c[1], 2)) for c in candidates[1:4]
+            if c[0].partition("|")[0] not in (cause, "unknown")
         ),
     )

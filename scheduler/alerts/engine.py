@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from journeys.model import Journey
 from robots.result import RunResult
-from scheduler.alerts import rules
+from scheduler.alerts import grouping, rules
 from scheduler.alerts.diagnosis import diagnose
 from scheduler.alerts.errors import IncidentNotFound
 from scheduler.alerts.incidents import Event, Transition, acknowledge, advance
@@ -44,8 +44,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Richer facts (logcat lines, screenshots) kept for the rules' recent window, at most this many:
+# older runs are still judged, from their stored rows.
+_MAX_FACTS = 5_000
+
 Clock = Callable[[], datetime]
-README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def utc_now() -> datetime:
@@ -97,9 +100,13 @@ class AlertEngine:
         facts = facts_from_result(result, self.artifacts_dir)
         with self._lock:
             self._facts[facts.run_id] = facts
+            while len(self._facts) > _MAX_FACTS:  # a fast robot between two ticks' pruning
+                del self._facts[next(iter(self._facts))]
             now = self.clock()
             keys = set(rules.robot_keys(facts))
-            return self._evaluate(now, journeys=[result.journey], robot_keys=keys)
+            # grouping needs every failing journey: a cause is judged across all of them
+            journeys = list(dict.fromkeys([result.journey, *self.journeys]))
+            return self._evaluate(now, journeys=journeys, robot_keys=keys)
 
     def tick(self) -> list[Transition]:
         """Every journey and device: windows slide, reminders fall due, Alertmanager refresh."""
@@ -179,33 +186,91 @@ class AlertEngine:
         history = self._history(now, journeys)
         counted = [r for r in history if not self._in_maintenance(r)]
         decisions: list[Decision] = []
+        failing: list[Decision] = []
         for jid in journeys:
-            decisions += rules.evaluate_journey(
+            for decision in rules.evaluate_journey(
                 jid, counted, self._policy(jid), now, grace_ms=self.settings.confirm_grace_ms
-            )
+            ):
+                (failing if decision.key == rules.failing_key(jid) else decisions).append(decision)
+        resolve_after = self.settings.resolve_after_passes
         for decision in rules.evaluate_robot(counted, now, errors=self.settings.robot_errors):
             if robot_keys is None or decision.key in robot_keys:
-                decisions.append(decision)
-        out = []
+                decisions.append(replace(decision, resolve_after=resolve_after))
+        decisions += [replace(d, resolve_after=resolve_after) for d in rules.evaluate_flaky_devices(
+            counted, now, flakes=self.settings.flaky_device_flakes,
+            grace_ms=self.settings.confirm_grace_ms)]
+        out = self._apply_groups(failing, now, history)
         for decision in decisions:
             step = self._apply(decision, now, history)
             if step.changed or step.event:
                 out.append(step)
         return out
 
-    def _apply(self, decision: Decision, now: datetime, history: list[RunFacts]) -> Transition:
-        current = self.incidents.latest(decision.key)
+    def _apply_groups(self, failing: list[Decision], now: datetime,
+                      history: list[RunFacts]) -> list[Transition]:
+        """The failing journeys, one incident per diagnosed cause and scope (grouping)."""
+        lookback = self.settings.diagnosis_lookback_ms
+        active = [d for d in failing if d.active and not self._silenced(d, now)]
+        # a journey that passed again is recovering: it stays in its incident, undiagnosed,
+        # until `resolve_after` good checks (its stale failures must not split the group)
+        recovering = {d.journey for d in active if d.passes > 0}
+        fresh = [d for d in active if d.passes == 0]
+        diagnosed = [(d, diagnose(d, history, now, lookback_ms=lookback)) for d in fresh]
+        groups = grouping.group(diagnosed)
+        by_journey = {d.journey: d for d in failing}
+        assigned, leftover = grouping.assign(groups, self.incidents.open())
+        out = []
+        for item in assigned:
+            decision = item.decision
+            if item.incident is not None:
+                keep = [j for j in item.incident.journeys
+                        if j in recovering and j not in decision.journeys]
+                decision = replace(decision, journeys=tuple(sorted((*decision.journeys, *keep))))
+            step = self._apply(decision, now, history, current=item.incident)
+            if step.changed or step.event:
+                out.append(step)
+        taken = {j for g in groups for j in g.journeys}
+        for incident in leftover:  # no active journey left under this cause
+            members = [by_journey[j] for j in incident.journeys or (incident.journey,)
+                       if j in by_journey]
+            if not members and incident.journey not in self.journeys:
+                members = []  # a journey that is gone: its incident resolves
+            moved = [m for m in members if m.journey in taken]
+            if members and len(moved) < len(members):
+                passes = min(m.passes for m in members if m.journey not in taken)
+                need = min(m.resolve_after for m in members)
+            else:  # recovered long ago, gone, or merged into another incident
+                passes = need = self.settings.resolve_after_passes
+            calm = Decision(key=incident.key, kind=incident.kind, journey=incident.journey,
+                            holds=False, passes=passes, resolve_after=need,
+                            availability=members[0].availability if members else None,
+                            journeys=incident.journeys)
+            step = self._apply(calm, now, history, current=incident)
+            if step.changed or step.event:
+                out.append(step)
+        return out
+
+    def _apply(self, decision: Decision, now: datetime, history: list[RunFacts],
+               current: Incident | None = None) -> Transition:
+        if current is None:
+            current = self.incidents.latest(decision.key)
         step = advance(current, decision, now, self.settings,
                        silenced=self._silenced(decision, now))
         if step.incident is None:
             return step
         incident = step.incident
-        if decision.holds:  # the diagnosis follows the evidence while the cause holds
+        if decision.diagnosis is not None:  # re-diagnosed as evidence arrives, while it fires
+            diagnosis = decision.diagnosis
+        elif decision.active:
             diagnosis = diagnose(decision, history, now,
                                  lookback_ms=self.settings.diagnosis_lookback_ms)
-            if diagnosis != incident.diagnosis:
-                incident = incident.with_(diagnosis=diagnosis)
-        if step.event in (Event.FIRING, Event.RENOTIFY, Event.RESOLVED):
+        else:
+            diagnosis = incident.diagnosis
+        if diagnosis != incident.diagnosis:
+            incident = incident.with_(diagnosis=diagnosis)
+        if step.event in (Event.FIRING, Event.RENOTIFY):
+            incident = incident.with_(notified_scope=incident.scope)
+        if step.event in (Event.FIRING, Event.RENOTIFY, Event.UPDATED, Event.RESOLVED):
             incident = incident.with_(
                 last_notified_at=now, notifications=incident.notifications + 1
             )
@@ -239,14 +304,20 @@ class AlertEngine:
         return jobs
 
     def _channels(self, incident: Incident) -> list[str] | None:
-        """App incidents: the journey's `notify`, else ronde.yaml's default one (all channels
-        when neither names any); robot incidents: `alerts.robot_channels` (all when unset).
+        """App incidents: the journeys' `notify` (a grouped incident: all of theirs), else
+        ronde.yaml's default one (all channels when one names none); robot incidents:
+        `alerts.robot_channels` (all when unset).
         """
         if incident.kind is Kind.ROBOT:
             operators = self.config.alerts.robot_channels
             return None if operators is None else list(operators)
-        wanted = self._policy(incident.journey).notify
-        return list(wanted) if wanted else None
+        wanted: list[str] = []
+        for journey in incident.journeys or (incident.journey,):  # a group: every member's
+            names = self._policy(journey).notify
+            if not names:
+                return None
+            wanted += [n for n in names if n not in wanted]
+        return wanted or None
 
     def _notice(self, incident: Incident, event: Event, decision: Decision | None,
                 now: datetime) -> Notice:
@@ -283,6 +354,7 @@ class AlertEngine:
             evidence_url=self._evidence_url(incident, screenshot),
             runbook_url=self._runbook_url(incident),
             flaps=incident.flaps,
+            journeys=incident.journeys,
         )
         return notice.masked(self._masker(incident))
 
@@ -294,11 +366,16 @@ class AlertEngine:
             return screenshot.as_uri()
         return None
 
-    def _runbook_url(self, incident: Incident) -> str:
+    def _runbook_url(self, incident: Incident) -> str | None:
+        """`alerts.runbook_url`, else the incident on the dashboard, else none: a path on
+        the robot's disk means nothing to whoever reads the notice elsewhere."""
         cause = incident.diagnosis.cause if incident.diagnosis else None
         category = str(incident.category) if incident.category else None
         url = self.config.alerts.runbook(incident.journey, category, cause)
-        return url or f"{README.as_uri()}#alerts"
+        base = self.config.dashboard_url
+        if url is None and base and incident.id is not None:
+            url = f"{base.rstrip('/')}/incidents#incident-{incident.id}"
+        return url
 
     def _secrets(self, incident: Incident) -> tuple[str, ...]:
         journey = self.journeys.get(incident.journey)
@@ -365,6 +442,7 @@ def _merge(stored: RunFacts, fresh: RunFacts) -> RunFacts:
         logcat_exception=fresh.logcat_exception or stored.logcat_exception,
         is_login=stored.is_login or fresh.is_login,
         category=stored.category or fresh.category,
+        os_version=stored.os_version or fresh.os_version,
     )
 
 

@@ -1,4 +1,5 @@
-"""The incident state machine: firing -> (acknowledged) -> resolved, one incident per cause.
+"""The incident state machine: firing -> (acknowledged) -> resolved (-> firing again when it
+flaps), one incident per cause.
 
 `advance` is pure: given the open (or last) incident of a cause, the rules' decision, the
 clock and whether a maintenance window silences the cause, it returns the next incident and
@@ -19,6 +20,7 @@ class Event(StrEnum):
     FIRING = "firing"  # a new incident, or one reopened after a short calm (flapping)
     RENOTIFY = "renotify"  # still firing, re-notified at the interval
     RESOLVED = "resolved"
+    UPDATED = "updated"  # still firing; its scope (journeys) or its diagnosed cause changed
     ACKNOWLEDGED = "acknowledged"
     TEST = "test"
 
@@ -47,20 +49,25 @@ def advance(
 ) -> Transition:
     """One step of the lifecycle of the cause `decision.key`.
 
-    `current` is the open incident of that key, or its most recent resolved one: a re-fire
-    soon after resolving opens a new incident marked as flapping, and each flap makes the
-    next resolution wait for more good checks and more calm time (resolved stays final).
+    `current` is the open incident of that key, or its most recent resolved one. The cause
+    resolves once the journey passed `decision.resolve_after` checks in a row, whatever an
+    availability window still says; a cause that comes back within `flap_window` of resolving
+    reopens that same incident, marked flapping, instead of opening another.
     """
     if current is None or current.state is IncidentState.RESOLVED:
-        if not decision.holds or silenced:
+        if not decision.active or silenced:
             return NOTHING
-        flaps = 0
         if (
             current is not None
             and current.resolved_at is not None
             and now - current.resolved_at < _ms(settings.flap_window_ms)
         ):
-            flaps = current.flaps + 1  # came back soon after resolving: flapping
+            reopened = _refresh(current, decision).with_(
+                state=IncidentState.FIRING, resolved_at=None, changed_at=now,
+                flaps=current.flaps + 1, acknowledged_at=None, acknowledged_by=None,
+                since=decision.since or current.since,
+            )
+            return Transition(reopened, Event.FIRING, True)
         opened = Incident(
             key=decision.key,
             kind=decision.kind,
@@ -76,31 +83,45 @@ def advance(
             since=decision.since,
             run_id=decision.evidence[-1].run_id if decision.evidence else None,
             screenshot=_screenshot(decision),
-            flaps=flaps,
+            journeys=decision.journeys or (decision.journey,),
+            devices=_devices(decision),
         )
         return Transition(opened, Event.FIRING, True)
 
     # an open incident (firing or acknowledged)
-    if decision.holds:
+    if decision.active:
         updated = _refresh(current, decision)
+        settled = current.last_notified_at is None or (
+            now - current.last_notified_at >= _ms(settings.group_interval_ms))
+        if _scope_changed(updated) and settled and not silenced:
+            return Transition(updated.with_(notified_scope=updated.scope), Event.UPDATED, True)
         due = current.last_notified_at is None or (
             now - current.last_notified_at >= _ms(settings.renotify_ms)
         )
         if current.state is IncidentState.FIRING and due and not silenced:
             return Transition(updated, Event.RENOTIFY, True)
         return Transition(updated, None, updated != current)
-    # a flapping cause must stay calm longer before it counts as resolved (damping)
-    damp = 1 + min(current.flaps, 3)
-    calm_enough = now - current.changed_at >= _ms(settings.min_flip_ms * damp)
-    if decision.passes >= settings.resolve_after_passes * damp and calm_enough:
-        resolved = current.with_(
-            state=IncidentState.RESOLVED,
-            resolved_at=now,
-            changed_at=now,
-            availability=decision.availability,
-        )
-        return Transition(resolved, Event.RESOLVED, True)
-    return NOTHING
+    if decision.passes < decision.resolve_after:
+        return NOTHING  # the rule stopped holding, but the journey has not proven itself yet
+    resolved = current.with_(
+        state=IncidentState.RESOLVED,
+        resolved_at=now,
+        changed_at=now,
+        availability=decision.availability,
+    )
+    return Transition(resolved, Event.RESOLVED, True)
+
+
+def _scope_changed(incident: Incident) -> bool:
+    """Worth a notice: the journeys it affects, or its diagnosed cause, differ from what the
+    last notice said."""
+    if not incident.notified_scope or incident.diagnosis is None:
+        return False
+    return incident.notified_scope != incident.scope
+
+
+def _devices(decision: Decision) -> tuple[str, ...]:
+    return tuple(sorted({r.device for r in decision.evidence if r.device}))
 
 
 def acknowledge(current: Incident, now: datetime, by: str | None = None) -> Transition:
@@ -114,12 +135,16 @@ def acknowledge(current: Incident, now: datetime, by: str | None = None) -> Tran
 
 
 def _refresh(current: Incident, decision: Decision) -> Incident:
-    """Keep identifying fields (labels) stable; refresh what describes the current state."""
+    """Keep identifying fields (labels) stable; refresh what describes the current state:
+    the evidence, the journeys and devices it affects, the diagnosis."""
     return current.with_(
         rules=decision.rules or current.rules,
         availability=decision.availability,
         run_id=decision.evidence[-1].run_id if decision.evidence else current.run_id,
         screenshot=_screenshot(decision) or current.screenshot,
+        journeys=decision.journeys or current.journeys or (decision.journey,),
+        devices=tuple(sorted(set(current.devices) | set(_devices(decision)))),
+        diagnosis=decision.diagnosis or current.diagnosis,
     )
 
 

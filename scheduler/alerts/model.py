@@ -27,7 +27,8 @@ EXCEPTION_RE = re.compile(
 )
 
 ROBOT_CATEGORIES = frozenset(
-    {Category.NO_DEVICE, Category.SESSION, Category.ABORTED, Category.ROBOT}
+    {Category.NO_DEVICE, Category.SESSION, Category.APPIUM_DOWN, Category.ABORTED,
+     Category.ROBOT}
 )
 
 
@@ -50,6 +51,7 @@ class RunFacts:
     is_login: bool = False  # the failing transaction logs the user in
     screenshot: str | None = None  # artifact path, relative to the artifacts directory
     logcat_exception: str | None = None
+    os_version: str | None = None  # the device's OS version, as the run saw it
 
     @property
     def counts_for_app(self) -> bool:
@@ -131,6 +133,7 @@ def facts_from_result(result: RunResult, artifacts_dir: Path | None = None) -> R
         is_login=result.status is Status.FAILED and is_login(transaction, result.category),
         screenshot=screenshot,
         logcat_exception=exception,
+        os_version=result.os_version,
     )
 
 
@@ -184,6 +187,7 @@ def facts_from_row(row: Any) -> RunFacts:
         is_login=is_login(transaction, category) if str(get("status")) == "failed" else False,
         screenshot=get("screenshot"),
         logcat_exception=get("logcat_exception") or find_exception(error),
+        os_version=get("os_version"),
     )
 
 
@@ -250,6 +254,16 @@ class Decision:
     evidence: tuple[RunFacts, ...] = ()  # failing (or degraded / error) runs of the streak
     passes: int = 0  # trailing good checks (hysteresis when resolving)
     facts: tuple[tuple[str, str], ...] = ()  # (english, french) facts about the rule
+    resolve_after: int = 2  # good checks in a row that resolve, whatever the window says
+    journeys: tuple[str, ...] = ()  # a grouped cause: every journey it affects
+    diagnosis: Diagnosis | None = None  # made by the grouping, before the incident exists
+
+    @property
+    def active(self) -> bool:
+        """The cause still needs an incident: its rule holds and the journey has not passed
+        `resolve_after` checks in a row since (an availability window may still hold long
+        after the app recovered)."""
+        return self.holds and self.passes < self.resolve_after
 
 
 class IncidentState(StrEnum):
@@ -274,6 +288,7 @@ class Diagnosis:
     confidence: float  # 0-1
     facts: tuple[Fact, ...] = ()
     alternatives: tuple[tuple[str, float], ...] = ()  # (cause, confidence) also considered
+    scope: str = ""  # where the cause lies (a device, an endpoint, a version): "" = everywhere
 
     def text(self, lang: str = "en") -> str:
         title = self.title_fr if lang == "fr" else self.title_en
@@ -295,6 +310,7 @@ class Diagnosis:
             "confidence": self.confidence,
             "facts": [{"en": f.en, "fr": f.fr} for f in self.facts],
             "alternatives": [list(a) for a in self.alternatives],
+            "scope": self.scope,
         }
 
     @classmethod
@@ -306,6 +322,7 @@ class Diagnosis:
             confidence=float(data["confidence"]),
             facts=tuple(Fact(f["en"], f["fr"]) for f in data.get("facts", ())),
             alternatives=tuple((a[0], float(a[1])) for a in data.get("alternatives", ())),
+            scope=str(data.get("scope") or ""),
         )
 
 
@@ -336,6 +353,14 @@ class Incident:
     screenshot: str | None = None
     diagnosis: Diagnosis | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    journeys: tuple[str, ...] = ()  # every journey the cause affects now (grouping)
+    devices: tuple[str, ...] = ()  # every device it was seen on
+    notified_scope: str = ""  # cause and journeys as last notified (updates say what changed)
+
+    @property
+    def scope(self) -> str:
+        cause = self.diagnosis.cause if self.diagnosis else ""
+        return f"{cause}|{','.join(sorted(self.journeys or (self.journey,)))}"
 
     @property
     def open(self) -> bool:

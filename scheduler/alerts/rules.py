@@ -6,7 +6,7 @@ passed is a flake, and `error` runs (the robot's own fault) feed the separate ro
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -23,9 +23,15 @@ def slow_key(journey: str) -> str:
     return f"app:{journey}:slow"
 
 
+APPIUM_KEY = "robot:appium"
+
+
 def robot_key(run: RunFacts) -> str:
     """A session refused is the device's fault; no device free, or Ronde's own bug (a secret
-    not set, ...), is the journey's."""
+    not set, ...), is the journey's; the Appium server Ronde runs being down is one cause for
+    every device and journey it serves."""
+    if run.category is Category.APPIUM_DOWN:
+        return APPIUM_KEY
     if run.device and run.category not in (Category.NO_DEVICE, Category.ROBOT):
         return f"robot:device:{run.device}"
     return f"robot:journey:{run.journey}"
@@ -157,6 +163,7 @@ def failing_decision(
         evidence=evidence,
         passes=passes,
         facts=tuple(facts),
+        resolve_after=policy.resolve_after,
     )
 
 
@@ -196,6 +203,7 @@ def slow_decision(
         evidence=evidence,
         passes=passes,
         facts=facts,
+        resolve_after=policy.resolve_after,
     )
 
 
@@ -216,13 +224,19 @@ def evaluate_journey(
 
 
 def evaluate_robot(runs: Iterable[RunFacts], now: datetime, *, errors: int) -> list[Decision]:
-    """Persistent `error` runs per device (or per journey when no device could be leased)."""
+    """Persistent `error` runs per device (or per journey when no device could be leased), and
+    Ronde's own Appium server staying down (a journey could not run `errors` times in a row
+    because of it: a crash that a restart cures within a round is no incident)."""
+    runs = sorted((r for r in runs if r.started_at <= now), key=lambda r: r.started_at)
+    served = {r.device for r in runs if r.category is Category.APPIUM_DOWN and r.device}
     groups: dict[str, list[RunFacts]] = defaultdict(list)
-    for run in sorted(runs, key=lambda r: r.started_at):
-        if run.started_at > now or run.category is Category.ABORTED:
+    for run in runs:
+        if run.category is Category.ABORTED:
             continue  # a robot stopped mid-run says nothing about the device
         for key in robot_keys(run):
             groups[key].append(run)
+        if run.status is not Status.ERROR and run.device in served:
+            groups[APPIUM_KEY].append(run)  # a run on its devices: the server works again
     decisions = []
     for key, group in groups.items():
         streak: list[RunFacts] = []
@@ -236,11 +250,23 @@ def evaluate_robot(runs: Iterable[RunFacts], now: datetime, *, errors: int) -> l
             if run.status is Status.ERROR:
                 break
             passes += 1
-        holds = len(streak) >= errors
+        if key == APPIUM_KEY:
+            per_journey = Counter(r.journey for r in streak)
+            holds = bool(streak) and max(per_journey.values()) >= errors
+        else:
+            holds = len(streak) >= errors
         last = streak[-1] if streak else group[-1]
         journeys = tuple(dict.fromkeys(r.journey for r in streak))
         facts: tuple[tuple[str, str], ...] = ()
-        if holds:
+        if holds and key == APPIUM_KEY:
+            facts = ((
+                f"{len(streak)} runs of {len(journeys)} journey(s) could not be run while "
+                f"Ronde's Appium server was down (threshold {errors} in a row for one journey)",
+                f"{len(streak)} exécutions de {len(journeys)} parcours impossibles pendant "
+                f"l'arrêt du serveur Appium de Ronde (seuil {errors} d'affilée pour un "
+                "parcours)",
+            ),)
+        elif holds:
             on_device = key.startswith("robot:device:")
             where = f"device {last.device}" if on_device else f"journey {last.journey}"
             where_fr = f"l'appareil {last.device}" if on_device else f"le parcours {last.journey}"
@@ -255,10 +281,73 @@ def evaluate_robot(runs: Iterable[RunFacts], now: datetime, *, errors: int) -> l
             holds=holds,
             rules=("robot_errors",) if holds else (),
             category=last.category if streak else None,
-            device=last.device or None,
+            device=None if key == APPIUM_KEY else last.device or None,  # serves them all
             since=streak[0].started_at if streak else None,
             evidence=tuple(streak),
             passes=passes,
             facts=facts,
         ))
     return decisions
+
+
+# ---- the flaky-device rule ------------------------------------------------------------
+
+
+def flaky_key(device: str) -> str:
+    return f"robot:flaky:{device}"
+
+
+def evaluate_flaky_devices(runs: Iterable[RunFacts], now: datetime, *, flakes: int,
+                           grace_ms: int) -> list[Decision]:
+    """A device whose first attempts keep failing while their confirmations on other devices
+    pass: each check alone is a flake, together they are a broken (or flaky) phone in the pool,
+    which would otherwise stay invisible."""
+    checks = build_checks((r for r in runs if r.started_at <= now), retries=1, now=now,
+                          grace_ms=grace_ms)
+    per_device: dict[str, list[Check]] = defaultdict(list)
+    for check in checks:
+        if check.outcome.counted and check.first.device:
+            per_device[check.first.device].append(check)
+    decisions = []
+    for device, own in per_device.items():
+        streak = _trailing(own, lambda c, d=device: _flake_elsewhere(c, d))
+        passes = len(_trailing(own, lambda c: c.outcome in (Outcome.UP, Outcome.DEGRADED)))
+        if not streak and not passes:
+            continue
+        holds = len(streak) >= flakes
+        evidence = tuple(c.first for c in streak)
+        elsewhere = sorted({r.device for c in streak for r in c.attempts[1:]
+                            if r.status in (Status.PASSED, Status.DEGRADED) and r.device})
+        categories = Counter(r.category for r in evidence if r.category)
+        journeys = tuple(dict.fromkeys(r.journey for r in evidence))
+        facts: tuple[tuple[str, str], ...] = ()
+        if holds:
+            facts = ((
+                f"{len(streak)} first attempts in a row failed on {device} while their "
+                f"confirmations passed on {', '.join(elsewhere)} (threshold {flakes})",
+                f"{len(streak)} premières tentatives d'affilée ont échoué sur {device} alors que "
+                f"leurs confirmations passaient sur {', '.join(elsewhere)} (seuil {flakes})",
+            ),)
+        last = evidence[-1] if evidence else own[-1].first
+        decisions.append(Decision(
+            key=flaky_key(device),
+            kind=Kind.ROBOT,
+            journey=journeys[0] if journeys else last.journey,
+            holds=holds,
+            rules=("flaky_device",) if holds else (),
+            category=categories.most_common(1)[0][0] if categories else None,
+            transaction=last.transaction if evidence else None,
+            device=device,
+            since=evidence[0].started_at if evidence else None,
+            evidence=evidence,
+            passes=passes,
+            facts=facts,
+            journeys=journeys,
+        ))
+    return decisions
+
+
+def _flake_elsewhere(check: Check, device: str) -> bool:
+    return check.outcome is Outcome.FLAKE and any(
+        r.device != device and r.status in (Status.PASSED, Status.DEGRADED)
+        for r in check.attempts[1:])

@@ -15,9 +15,13 @@ from journeys.model import AlertPolicy, Monitor
 class AlertSettings:
     default_consecutive_failures: int = 2  # journeys without any `monitor.alert` rule
     default_slow_for_ms: int = 15 * 60_000  # degraded this long -> alert (when `slow` is set)
-    resolve_after_passes: int = 2  # hysteresis: good checks in a row before resolving
-    min_flip_ms: int = 5 * 60_000  # no resolve sooner than this after (re)opening
+    resolve_after_passes: int = 2  # good checks in a row that resolve (`alert.resolve_after`)
+    min_flip_ms: int = 5 * 60_000  # unused since resolution follows `resolve_after` alone
     flap_window_ms: int = 30 * 60_000  # a re-fire this soon after resolving reopens the incident
+    group_interval_ms: int = 60_000  # at most one update of a grouped incident this often
+    # (Alertmanager's group_interval): a cause reaching 50 journeys in one round is one update
+    flaky_device_flakes: int = 3  # first attempts in a row on one device that failed while
+    # their confirmation elsewhere passed -> a robot incident naming the device
     renotify_ms: int = 4 * 3_600_000  # remind channels while firing and not acknowledged
     alertmanager_resend_ms: int = 60_000  # Alertmanager wants firing alerts re-sent
     robot_errors: int = 2  # consecutive `error` runs on a device -> robot alert (the pool
@@ -37,6 +41,7 @@ class Policy:
     slow_for_ms: int | None
     retries: int
     notify: tuple[str, ...]
+    resolve_after: int = 2  # good checks in a row that resolve the journey's incident
 
 
 def effective_policy(monitor: Monitor | None, settings: AlertSettings,
@@ -60,4 +65,5 @@ def effective_policy(monitor: Monitor | None, settings: AlertSettings,
         slow_for_ms=slow_for,
         retries=monitor.retries if monitor is not None else 1,
         notify=alert.notify,
+        resolve_after=alert.resolve_after or settings.resolve_after_passes,
     )

@@ -54,6 +54,9 @@ def to_incident(record: IncidentRecord) -> Incident:
         run_id=record.evidence_run_id,
         screenshot=d.get("screenshot"),
         diagnosis=diagnosis,
+        journeys=tuple(d.get("journeys") or ()),
+        devices=tuple(d.get("devices") or ()),
+        notified_scope=str(d.get("notified_scope") or ""),
     )
 
 
@@ -68,10 +71,15 @@ def _details(incident: Incident) -> dict[str, Any]:
         "screenshot": incident.screenshot,
         "acknowledged_by": incident.acknowledged_by,
         "diagnosis": incident.diagnosis.to_json() if incident.diagnosis else None,
+        "journeys": list(incident.journeys),
+        "devices": list(incident.devices),
+        "notified_scope": incident.notified_scope,
     }
 
 
 def summary(incident: Incident) -> str:
+    if incident.kind is Kind.ROBOT and incident.category is Category.APPIUM_DOWN:
+        return "Ronde's Appium server is down"
     if incident.kind is Kind.ROBOT:
         where = f" on {incident.device}" if incident.device else ""
         return f"robot cannot run {incident.journey}{where}"

@@ -6,9 +6,9 @@ credentials and never leaves this module.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,20 +22,21 @@ _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 WIKI = "https://github.com/caronc/apprise/wiki"
 
 
-class _Quiet(logging.Filter):
-    """Keeps Apprise's log lines out of the robot's logs while Ronde works with a URL: they
-    may quote it, tokens included. The lines go to whoever asked for them instead.
-    """
+# Apprise's warnings during Ronde's own calls: they may quote a channel URL, tokens included,
+# so they go to whoever asked for them, never to the robot's logs. A context variable, not a
+# thread id: Apprise 2 delivers from its pool threads with a copy of the caller's context,
+# and several channels deliver at the same time (one lane each).
+_CAPTURE: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "ronde_apprise_capture", default=None
+)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.threads: dict[int, list[str]] = {}  # add(): runs in the calling thread
-        self.sending: list[list[str]] = []  # notify(): Apprise may use its own threads
+
+class _Quiet(logging.Filter):
+    """Diverts Apprise's records emitted inside `quiet_apprise()` (warnings and worse are kept
+    for the caller, the rest dropped); records outside it pass untouched."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        lines = self.threads.get(record.thread or 0)
-        if lines is None and self.sending:
-            lines = self.sending[-1]
+        lines = _CAPTURE.get()
         if lines is None:
             return True
         if record.levelno >= logging.WARNING:
@@ -43,31 +44,18 @@ class _Quiet(logging.Filter):
         return False
 
 
-_QUIET = _Quiet()
-logging.getLogger("apprise").addFilter(_QUIET)
-_SENDING = threading.Lock()  # deliveries are serial (one worker): one capture at a time
+logging.getLogger("apprise").addFilter(_Quiet())
 
 
 @contextmanager
-def quiet_apprise(*, sending: bool = False) -> Iterator[list[str]]:
-    """Apprise's warnings, captured instead of logged: this thread's only, or, `sending`,
-    every thread's (Apprise may deliver from a pool thread) for one delivery at a time.
-    """
+def quiet_apprise() -> Iterator[list[str]]:
+    """Apprise's warnings of the calls made inside, captured instead of logged."""
     lines: list[str] = []
-    if sending:
-        with _SENDING:
-            _QUIET.sending.append(lines)
-            try:
-                yield lines
-            finally:
-                _QUIET.sending.remove(lines)
-        return
-    me = threading.get_ident()
-    _QUIET.threads[me] = lines
+    token = _CAPTURE.set(lines)
     try:
         yield lines
     finally:
-        _QUIET.threads.pop(me, None)
+        _CAPTURE.reset(token)
 
 
 def url_problem(url: str) -> str | None:
@@ -100,8 +88,12 @@ def _schemes() -> list[str]:
 
 
 class AppriseChannel:
-    def __init__(self, name: str, url: str) -> None:
+    """One named channel; each attempt gives up after `timeout_s` (the channel's answer
+    included), so a channel that never answers costs a bounded wait in its own lane."""
+
+    def __init__(self, name: str, url: str, *, timeout_s: float = 10.0) -> None:
         self.name = name
+        self.timeout_s = timeout_s
         self._url = url
         self._apprise = apprise.Apprise()
         with quiet_apprise():
@@ -111,6 +103,11 @@ class AppriseChannel:
                 f"channel {name!r}: Apprise does not understand its URL "
                 "(see https://github.com/caronc/apprise/wiki for the URL of each service)"
             )
+        # the attempt's deadline says "no answer"; the abandoned socket gives up just after it
+        socket_s = timeout_s + 1.0
+        for service in self._apprise:
+            service.socket_connect_timeout = min(service.socket_connect_timeout, socket_s)
+            service.socket_read_timeout = min(service.socket_read_timeout, socket_s)
 
     def send(self, title: str, body: str, attachments: tuple[Path, ...] = ()) -> None:
         """Deliver once; raise DeliveryFailed with Apprise's own reason (URL scrubbed)."""
@@ -120,13 +117,17 @@ class AppriseChannel:
             attach = apprise.AppriseAttachment()
             for path in present:
                 attach.add(str(path))
-        with quiet_apprise(sending=True) as logs:
-            ok = self._apprise.notify(
-                body=body, title=title, attach=attach, body_format=apprise.NotifyFormat.TEXT
+        with quiet_apprise() as logs:
+            result = self._apprise.notify(
+                body=body, title=title, attach=attach, body_format=apprise.NotifyFormat.TEXT,
+                timeout=self.timeout_s,
             )
-        reason = "\n".join(logs) if not ok else ""
-        if not ok:
-            raise DeliveryFailed(f"channel {self.name!r}: {self._scrub(reason) or 'refused'}")
+        if result:
+            return
+        if result.status == apprise.AppriseResultStatus.TIMEOUT:
+            raise DeliveryFailed(f"channel {self.name!r}: no answer within {self.timeout_s:g} s")
+        reason = self._scrub("\n".join(logs))
+        raise DeliveryFailed(f"channel {self.name!r}: {reason or 'refused'}")
 
     def _scrub(self, text: str) -> str:
         text = text.replace(self._url, "<channel url>")

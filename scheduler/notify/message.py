@@ -14,7 +14,7 @@ from pathlib import Path
 
 from scheduler.alerts.model import Diagnosis, Fact, as_utc
 
-EVENTS = ("firing", "renotify", "resolved", "acknowledged", "test")
+EVENTS = ("firing", "renotify", "updated", "resolved", "acknowledged", "test")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class Notice:
     evidence_url: str | None = None  # a link to the evidence (dashboard or file)
     runbook_url: str | None = None
     flaps: int = 0
+    journeys: tuple[str, ...] = ()  # a grouped incident: every journey its cause affects
 
     def masked(self, mask: Callable[[str], str]) -> Notice:
         """The same notice with every free text passed through `mask` (secrets last defence)."""
@@ -68,6 +69,8 @@ class Notice:
 _WORDS = {
     "en": {
         "firing": "FIRING", "renotify": "STILL FIRING", "resolved": "RESOLVED",
+        "updated": "UPDATED", "journeys": "Journeys affected", "lasted": "Lasted",
+        "cause_was": "Cause", "n_journeys": "{n} journeys", "failing_n": "are failing",
         "acknowledged": "ACKNOWLEDGED", "test": "TEST",
         "failing": "is failing", "slow": "is slow", "robot": "cannot be run by the robot",
         "journey": "Journey", "transaction": "Failing transaction", "category": "Category",
@@ -81,6 +84,8 @@ _WORDS = {
     },
     "fr": {
         "firing": "ALERTE", "renotify": "TOUJOURS EN ALERTE", "resolved": "RÉSOLU",
+        "updated": "MIS À JOUR", "journeys": "Parcours touchés", "lasted": "Durée",
+        "cause_was": "Cause", "n_journeys": "{n} parcours", "failing_n": "échouent",
         "acknowledged": "PRIS EN CHARGE", "test": "TEST",
         "failing": "échoue", "slow": "est lent", "robot": "ne peut pas être joué par le robot",
         "journey": "Parcours", "transaction": "Transaction en échec", "category": "Catégorie",
@@ -109,7 +114,11 @@ def title(notice: Notice, lang: str = "en") -> str:
     w = _WORDS[lang]
     if notice.event == "test":
         return f"[Ronde {w['test']}] {notice.journey}"
-    head = f"[{w[notice.event]}] {notice.journey} {_what(notice, w)}"  # the id: short, stable
+    who = notice.journey if len(notice.journeys) < 2 else w["n_journeys"].format(
+        n=len(notice.journeys))
+    what = w["failing_n"] if len(notice.journeys) > 1 and notice.kind == "app" and (
+        "slow" not in notice.rules) else _what(notice, w)
+    head = f"[{w[notice.event]}] {who} {what}"  # the id: short, stable
     if notice.transaction and notice.kind == "app":
         head += f" — {notice.transaction}"
     if notice.diagnosis and notice.event != "resolved":
@@ -124,6 +133,10 @@ def body(notice: Notice, lang: str = "en") -> str:
         return w["test_body"] + f" ({_t(notice.now)})"
     lines = [f"{w['journey']}: {notice.journey}"
              + (f" ({notice.journey_name})" if notice.journey_name else "")]
+    if len(notice.journeys) > 1:
+        lines[0] = f"{w['journeys']} ({len(notice.journeys)}): {', '.join(notice.journeys)}"
+    if notice.event == "resolved":
+        return "\n".join(_resolved_lines(notice, w, lang, lines))
     if notice.kind == "app":
         lines.append(f"{w['transaction']}: {notice.transaction or w['none']}")
     if notice.category:
@@ -158,6 +171,25 @@ def body(notice: Notice, lang: str = "en") -> str:
     if notice.incident_id is not None and notice.event in ("firing", "renotify"):
         lines.append(f"{w['ack']}: ronde alerts ack {notice.incident_id}")
     return "\n".join(lines)
+
+
+def _resolved_lines(notice: Notice, w: dict[str, str], lang: str, lines: list[str]) -> list[str]:
+    """A resolved card: what recovered, when, after how long, and what the cause was — never
+    the firing text (its failing transaction and availability are stale by now)."""
+    if notice.device:
+        lines.append(f"{w['device']}: {notice.device}")
+    resolved = notice.resolved_at or notice.now
+    lasted = round((resolved - notice.opened_at).total_seconds() / 60)
+    lines.append(f"{w['recovered']}: {_t(resolved)} ({w['after']} {lasted} {w['min']})")
+    lines.append(f"{w['lasted']}: {_t(notice.since or notice.opened_at)} → {_t(resolved)}")
+    if notice.diagnosis:
+        d = notice.diagnosis
+        lines.append(f"{w['cause_was']}: {d.title_fr if lang == 'fr' else d.title_en}")
+    if notice.flaps:
+        lines.append(w["flapping"].format(n=notice.flaps + 1))
+    if notice.evidence_url:
+        lines.append(f"{w['evidence']}: {notice.evidence_url}")
+    return lines
 
 
 def render(notice: Notice, langs: str = "en,fr") -> tuple[str, str]:

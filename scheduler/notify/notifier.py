@@ -1,4 +1,5 @@
-"""Dispatch a notice to its channels and to Alertmanager, through the delivery worker."""
+"""Dispatch a notice to its channels and to Alertmanager, through the delivery worker: one
+job per destination, each attempt bounded by `timeout_s`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ ALERTMANAGER = "alertmanager"
 
 
 class Notifier:
-    """Channels by name (Apprise URLs) and an optional Alertmanager; never blocks the caller."""
+    """Channels by name (Apprise URLs) and an optional Alertmanager; never blocks the caller.
+
+    Each destination is delivered in its own lane with its own retries, and each attempt
+    gives up after `timeout_s`: a channel that never answers delays only itself.
+    """
 
     def __init__(
         self,
@@ -29,11 +34,15 @@ class Notifier:
         langs: str = "en,fr",
         resend_ms: int = 60_000,
         worker: DeliveryWorker | None = None,
+        timeout_s: float = 10.0,
     ) -> None:
         self.urls = dict(channels)
         self.langs = langs
         self.resend_ms = resend_ms
-        self.alertmanager = AlertmanagerClient(alertmanager_url) if alertmanager_url else None
+        self.timeout_s = timeout_s
+        self.alertmanager = (
+            AlertmanagerClient(alertmanager_url, timeout_s=timeout_s) if alertmanager_url else None
+        )
         self.worker = worker or DeliveryWorker(record)
         self._channels: dict[str, AppriseChannel] = {}
 
@@ -41,7 +50,7 @@ class Notifier:
         if name not in self.urls:
             raise UnknownChannel(name, list(self.urls))
         if name not in self._channels:
-            self._channels[name] = AppriseChannel(name, self.urls[name])
+            self._channels[name] = AppriseChannel(name, self.urls[name], timeout_s=self.timeout_s)
         return self._channels[name]
 
     def notify(

@@ -49,7 +49,7 @@ def test_one_alert_with_stable_labels_then_resolved(
         assert notes["description"].startswith("availability 0.0% over 60 min; failing since ")
         assert notes["diagnosis"].startswith("The app's backend returns errors (confidence 55%)")
         assert notes["diagnosis_fr"].startswith("Le serveur de l'app renvoie des erreurs")
-        assert notes["runbook_url"].endswith("README.md#alerts")
+        assert "runbook_url" not in notes  # no template, no dashboard: no (file://) link
         assert notes["evidence_url"] == shot.resolve().as_uri()
         assert notes["cause"] == "backend_errors" and notes["confidence"] == "0.55"
 

@@ -56,12 +56,16 @@ def test_defaults_apply_where_a_journey_sets_nothing(
 ) -> None:
     h = harness
     h.check(0, "down", journey="shop-login")  # defaults: 1 failure pages, to sre only
-    h.check(0, "down", journey="shop-search")  # its own notify: qa; the default rule
+    h.check(0, "down", journey="shop-search",  # its own notify: qa; the default rule
+            category="crash")  # another cause than shop-login's: an incident of its own
     h.check(0, "down", journey="shop-pay")  # its own rule (3) wins over the default (1)
     h.check(1, "down", journey="shop-pay")
     h.drain()
     assert sorted(i.journey for i in h.store.open_incidents()) == ["shop-login", "shop-search"]
-    [sre] = to(http_recorder, "sre")
+    # shop-pay failing the same way before its own rule holds makes shop-login's cause a
+    # backend outage: the cause changed, so sre hears it once more (UPDATED / MIS À JOUR)
+    sre, *updates = to(http_recorder, "sre")
+    assert [u["title"][:13] for u in updates] in ([], ["[MIS À JOUR] "]), updates
     [qa] = to(http_recorder, "qa")
     assert sre["title"].startswith("[ALERTE] shop-login") and qa["title"].startswith(
         "[ALERTE] shop-search")
@@ -73,8 +77,13 @@ def test_defaults_apply_where_a_journey_sets_nothing(
     assert f"https://ronde.example.com/runs/{run_id}" in body
     h.check(2, "down", journey="shop-pay")
     h.drain()
-    assert [b["title"].split(" —")[0] for b in to(http_recorder, "sre")][-1] == (
-        "[ALERTE] shop-pay échoue")
+    # shop-pay's own rule (3) holds now: it joins shop-login's incident (same cause), whose
+    # scope grew — an update, not a second incident
+    last = to(http_recorder, "sre")[-1]
+    assert last["title"].startswith("[MIS À JOUR] 2 parcours échouent"), last["title"]
+    assert "Parcours touchés (2) : shop-login, shop-pay" in last["message"] or (
+        "Parcours touchés (2): shop-login, shop-pay" in last["message"])
+    assert sorted(i.journey for i in h.store.open_incidents()) == ["shop-login", "shop-search"]
 
 
 def test_remind_every_comes_from_ronde_yaml(harness: Harness, http_recorder: HttpRecorder) -> None:

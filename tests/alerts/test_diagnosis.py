@@ -64,9 +64,9 @@ def test_failures_on_one_device_only_blame_that_device() -> None:
         history += check(m + 1, "up", journey="shop-search", devices=("sim-2",))
     d = diagnosis_for(history, 14)
     assert d.cause == "device"
-    assert d.title_en == "Device sim-1 is at fault"
-    assert "all 4 failures are on device sim-1" in text_of(d)
-    assert "other journeys pass on sim-2 since 10:10 UTC" in text_of(d)
+    assert (d.title_en, d.scope) == ("Display on device sim-1 only (passes on sim-2)", "sim-1")
+    assert "all 4 failures (display) are on device sim-1" in text_of(d)
+    assert "journeys pass on sim-2 since 10:10 UTC" in text_of(d)
     assert d.confidence >= 0.7
 
 

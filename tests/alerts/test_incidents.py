@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from scheduler.alerts.incidents import Event, acknowledge, advance
@@ -59,28 +60,34 @@ def test_maintenance_silences_opening_and_reminders() -> None:
     assert advance(incident, decision(True), at(61), S, silenced=True).event is None
 
 
-def test_resolves_only_after_k_passes_and_a_minimum_time() -> None:
+def test_resolves_after_resolve_after_passes_whatever_the_window_says() -> None:
     incident = fire(1)
     assert advance(incident, decision(False, passes=1), at(10), S).event is None  # 1 < K
-    assert advance(incident, decision(False, passes=2), at(3), S).event is None  # too soon
-    step = advance(incident, decision(False, passes=2), at(10), S)
+    step = advance(incident, decision(False, passes=2), at(3), S)  # no minimum time
     assert step.event is Event.RESOLVED
-    assert step.incident.state is IncidentState.RESOLVED and step.incident.resolved_at == at(10)
+    assert step.incident.state is IncidentState.RESOLVED and step.incident.resolved_at == at(3)
+    # the availability rule still holds (the window remembers the failure): resolved anyway
+    window = replace(decision(True, passes=2), rules=("availability",))
+    assert advance(incident, window, at(4), S).event is Event.RESOLVED
+    # and a journey's own resolve_after is obeyed
+    assert advance(incident, replace(decision(False, passes=2), resolve_after=3), at(4),
+                   S).event is None
     # an acknowledged incident resolves the same way
     acked = acknowledge(incident, at(2)).incident
     assert advance(acked, decision(False, passes=2), at(10), S).event is Event.RESOLVED
 
 
-def test_flapping_reopens_as_flapping_and_damps_the_next_resolution() -> None:
+def test_flapping_reopens_the_same_incident_marked_flapping() -> None:
     resolved = advance(fire(1), decision(False, passes=2), at(10), S).incident
+    resolved = resolved.with_(id=1)
+    # the window still holds after resolving: nothing reopens until a new failure
+    assert advance(resolved, decision(True, passes=2), at(11), S).event is None
     again = advance(resolved, decision(True), at(12), S)
     assert again.event is Event.FIRING
-    assert again.incident.id is None and again.incident.flaps == 1  # a new incident
-    flapping = again.incident.with_(id=2, last_notified_at=at(12))
-    # the same calm that resolved the first one is no longer enough
-    assert advance(flapping, decision(False, passes=2), at(18), S).event is None
-    assert advance(flapping, decision(False, passes=4), at(18), S).event is None  # < 10 min
-    assert advance(flapping, decision(False, passes=4), at(22.5), S).event is Event.RESOLVED
+    assert again.incident.id == 1 and again.incident.flaps == 1  # the same incident
+    assert again.incident.state is IncidentState.FIRING and again.incident.resolved_at is None
+    # its resolution is not delayed: the same calm resolves it
+    assert advance(again.incident, decision(False, passes=2), at(14), S).event is Event.RESOLVED
     # long after resolving, a new occurrence is a fresh, non-flapping incident
     later = advance(resolved, decision(True), at(10) + timedelta(hours=1), S)
-    assert later.incident.flaps == 0
+    assert later.incident.id is None and later.incident.flaps == 0

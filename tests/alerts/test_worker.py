@@ -59,19 +59,25 @@ def test_a_full_queue_drops_instead_of_blocking_the_robot() -> None:
     release = threading.Event()
     worker = DeliveryWorker(max_queue=1)
     try:
-        stuck = Job(destination="slow", kind="firing", send=lambda: release.wait(10) and None)
-        worker.submit(stuck)
-        deadline = time.monotonic() + 5
-        while not worker._queue.empty() and time.monotonic() < deadline:
-            time.sleep(0.01)  # the worker has taken the stuck job
-        queued = Job(destination="next", kind="firing", send=lambda: None)
-        dropped = Job(destination="flood", kind="firing", send=lambda: None)
+        started = threading.Event()
+
+        def hang() -> None:
+            started.set()
+            release.wait(10)
+
+        worker.submit(Job(destination="slow", kind="firing", send=hang))
+        assert started.wait(5)  # the lane has taken the stuck job
+        queued = Job(destination="slow", kind="firing", send=lambda: None)
+        dropped = Job(destination="slow", kind="firing", send=lambda: None)
+        elsewhere = Job(destination="other", kind="firing", send=lambda: None)
         start = time.monotonic()
         assert worker.submit(queued) is True
         assert worker.submit(dropped) is False
+        assert worker.submit(elsewhere) is True  # the bound is per destination
         assert time.monotonic() - start < 0.1
         assert dropped.done.is_set() and dropped.error == "dropped: delivery queue full"
         assert worker.dropped == 1
+        assert elsewhere.done.wait(5) and elsewhere.ok is True and not queued.done.is_set()
         release.set()
         assert worker.drain(10) and queued.ok is True
     finally:

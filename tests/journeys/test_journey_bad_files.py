@@ -81,15 +81,12 @@ CASES: list[tuple[str, str, str]] = [
     (
         'bad_var',
         H + '- inputText: ${user name}\n',
-        (
-            "3:14: inputText: bad variable reference '${user name}' (expected ${NAME} "
-            'with letters, digits and _)'
-        ),
+        "3:21: inputText: JavaScript syntax error in ${user name}: expecting ';'",
     ),
     (
         'unclosed_var',
         H + '- inputText: "${USER"\n',
-        "3:14: inputText: unclosed variable reference '${' (expected ${NAME})",
+        "3:15: inputText: unclosed '${' (expected ${NAME} or ${expression}, closed by '}')",
     ),
     (
         'repeat_no_times',
@@ -340,11 +337,8 @@ CASES: list[tuple[str, str, str]] = [
     ),
     (
         'on_flow_start',
-        'appId: com.x\nonFlowStart:\n  - back\n---\n- back\n',
-        (
-            '2:1: onFlowStart: hooks are not supported by Ronde (put the commands in '
-            'the flow)'
-        ),
+        'appId: com.x\nonFlowStart: back\n---\n- back\n',
+        "2:14: onFlowStart: expected a list of commands (found the text 'back')",
     ),
     (
         'platform_unknown',

@@ -123,7 +123,7 @@ def test_examples_validate_against_the_schema(
     [{"repeat": {"commands": ["back"]}}],
     [{"pressKey": "Entr"}],
     [{"tapOn": "x", "back": None}],
-    {"monitr": {}},
+    {"monitor": {"evry": "5m"}},  # other header keys are Maestro's to ignore
     {"monitor": {"every": "5 minutes"}},
     {"monitor": {"alert": {"availability_below": 120}}},
     [],

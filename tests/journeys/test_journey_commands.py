@@ -81,7 +81,7 @@ CASES: list[tuple[str, m.Command]] = [
                           timeout_ms=20_000)),
     ("- swipe: {direction: LEFT}\n", m.Swipe(direction=m.Direction.LEFT)),
     ("- swipe:\n    start: 90%, 50%\n    end: 10.5%, 50%\n    duration: 400ms\n",
-     m.Swipe(start=(90.0, 50.0), end=(10.5, 50.0), duration_ms=400)),
+     m.Swipe(start=m.Point(90.0, 50.0), end=m.Point(10.5, 50.0), duration_ms=400)),
     ("- takeScreenshot: cart\n", m.TakeScreenshot(path="cart")),
     ("- takeScreenshot: {path: home}\n", m.TakeScreenshot(path="home")),
     ("- runFlow:\n    commands:\n      - back\n",
@@ -97,6 +97,14 @@ CASES: list[tuple[str, m.Command]] = [
      "      - tapOn: Suivant\n",
      m.Repeat(times=2, while_=m.Condition(visible=S(text_or_label="Suivant")),
               commands=(m.TapOn(selector=S(text_or_label="Suivant")),))),
+    ("- evalScript: ${output.n = 1}\n", m.EvalScript(script="${output.n = 1}")),
+    ("- evalScript: {script: '${output.n++}', label: count}\n",
+     m.EvalScript(script="${output.n++}", label="count")),
+    ("- assertTrue: ${output.n == 1}\n", m.AssertTrue(condition="${output.n == 1}")),
+    ("- assertTrue: {condition: '${output.ok}', optional: true}\n",
+     m.AssertTrue(condition="${output.ok}", optional=True)),
+    ("- repeat:\n    while: {true: '${output.n < 3}'}\n    commands: [scroll]\n",
+     m.Repeat(while_=m.Condition(script="${output.n < 3}"), commands=(m.Scroll(),))),
 ]
 
 
@@ -106,7 +114,10 @@ def test_command_forms(write: Callable[..., Path], item: str, expected: m.Comman
 
 
 def test_every_command_of_the_table_is_covered() -> None:
-    covered = {type(expected) for _, expected in CASES}
+    from tests.journeys.test_maestro_language import MAESTRO_CASES
+
+    covered = {type(expected) for _, expected in CASES + MAESTRO_CASES} | {m.AddMedia}
+    covered.add(m.RunScript)  # needs a script file: tests/journeys/test_journey_js.py
     assert covered == set(m.ALL_COMMANDS) == {spec.cls for spec in COMMANDS}
 
 

@@ -110,7 +110,7 @@ def test_definition_hash_covers_the_run_flow_files(write: Callable[..., Path]) -
 def test_unreadable_and_missing_files(write: Callable[..., Path], tmp_path: Path) -> None:
     bad = tmp_path / "latin1.yaml"
     bad.write_bytes("appId: caf\xe9\n---\n- back\n".encode("latin-1"))
-    assert problems_of(bad) == ["0:0: cannot read: not UTF-8 text"]
+    assert problems_of(bad) == ["1:1: cannot read: not UTF-8 text"]
     with pytest.raises(JourneyError, match="no such journey file"):
         load_journey(tmp_path / "nope.yaml")
 

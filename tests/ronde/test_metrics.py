@@ -76,10 +76,14 @@ def test_response_histogram_and_p95(scraped: dict) -> None:  # type: ignore[type
     # 19 measured Login times: ten 1000 ms (3 days ago), 1000..1500, 1500, 1600, 4000 (24 h)
     assert _get(scraped, h + "_count", **login) == 19
     assert _get(scraped, h + "_sum", **login) == pytest.approx(24.6)
-    assert _get(scraped, h + "_bucket", le="1.0", **login) == 11
-    assert _get(scraped, h + "_bucket", le="2.0", **login) == 18
-    assert _get(scraped, h + "_bucket", le="3.0", **login) == 18
-    assert _get(scraped, h + "_bucket", le="5.0", **login) == 19
+    assert _get(scraped, h + "_bucket", le="0.951", **login) == 0
+    assert _get(scraped, h + "_bucket", le="1.04", **login) == 11
+    assert _get(scraped, h + "_bucket", le="1.13", **login) == 12
+    assert _get(scraped, h + "_bucket", le="1.47", **login) == 15
+    assert _get(scraped, h + "_bucket", le="1.6", **login) == 18
+    assert _get(scraped, h + "_bucket", le="3.81", **login) == 18
+    assert _get(scraped, h + "_bucket", le="4.15", **login) == 19
+    assert _get(scraped, h + "_bucket", le="60.0", **login) == 19
     assert _get(scraped, h + "_bucket", le="+Inf", **login) == 19
     p95 = "ronde_transaction_response_p95_seconds"
     assert _get(scraped, p95, **login) == 4.0
@@ -145,7 +149,7 @@ def test_the_read_side_figures_on_both_backends(store_url: str, tmp_path: Path) 
                 status="passed") == 17
     assert _get(samples, "ronde_runs_total", journey="shop-login", device="", status="error") == 1
     h = {"journey": "shop-login", "transaction": "Login"}
-    assert _get(samples, "ronde_transaction_response_seconds_bucket", le="2.0", **h) == 18
+    assert _get(samples, "ronde_transaction_response_seconds_bucket", le="1.6", **h) == 18
     assert _get(samples, "ronde_transaction_response_seconds_sum", **h) == pytest.approx(24.6)
     assert trial.overall.confirmed == pytest.approx(23 / 24)
     assert trial.overall.first_attempt == pytest.approx(22 / 24)

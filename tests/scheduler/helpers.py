@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -72,7 +73,10 @@ class MemoryRecorder:
             self.opened[run_id] = (journey.id, device, scheduled_at, attempt, confirms)
             return True
 
-    def record_run(self, result: RunResult, journey: Journey) -> None:
+    def record_run(self, result: RunResult, journey: Journey,
+                   then: Callable[[RunResult], None] | None = None) -> None:
         with self.lock:
             self.opened.pop(result.run_id, None)
             self.results.setdefault(result.run_id, result)
+        if then is not None:
+            then(result)

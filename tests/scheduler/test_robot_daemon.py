@@ -63,9 +63,8 @@ def store(tmp_path: Path) -> Any:
 def test_three_journeys_on_two_devices_every_slot_once_and_no_overlap(store: Store) -> None:
     journeys = [journey(j, every_ms=60_000) for j in ("a", "b", "c")]
     robot = make_robot(store, journeys, [sim("d1"), sim("d2")], SlowRobot(0.25), every_ms=1000)
-    # Start just after a slot, so the catch-up round is over before the next slot fires
-    # (a round still running when its next slot comes makes APScheduler skip that slot).
-    time.sleep(1.05 - time.time() % 1)
+    # Each journey has its own phase in the second: a slot that comes while its catch-up
+    # round still runs is skipped (APScheduler's rule), so slots are owed from 1 s on.
     started = datetime.now(UTC)
     robot.start()
     time.sleep(5.2)
@@ -83,7 +82,8 @@ def test_three_journeys_on_two_devices_every_slot_once_and_no_overlap(store: Sto
         got = sorted(r.scheduled_at for r in runs if r.journey == j.id)
         assert set(got) <= set(expected)
         # Every slot ran, save perhaps the very last one (it fired as the robot stopped).
-        assert set(expected[:-1]) <= set(got), (j.id, expected, got)
+        owed_from = trigger.fire_times(started + timedelta(seconds=1), stopped)
+        assert set(owed_from[:-1]) <= set(got), (j.id, expected, got)
         assert all(r.status == "passed" for r in runs if r.journey == j.id)
     for device in ("d1", "d2"):
         spans = sorted((r.started_at, r.ended_at) for r in runs if r.device == device)
@@ -97,6 +97,12 @@ def test_three_journeys_on_two_devices_every_slot_once_and_no_overlap(store: Sto
 def test_restart_closes_the_open_run_and_runs_only_the_owed_slot(store: Store) -> None:
     j = journey("a", every_ms=60_000)
     trigger = trigger_for(j.monitor, every_override_ms=2000)
+    # Begin 0.3 s after a slot (the journey's phase places it), so no slot passes between
+    # the test's clock and the robot's start.
+    now = datetime.now(UTC)
+    nxt = trigger.next_slot(now)
+    assert nxt is not None
+    time.sleep((nxt - now).total_seconds() + 0.3)
     now = datetime.now(UTC)
     killed_slot = trigger.last_fire_time(now - timedelta(seconds=5), None)
     assert killed_slot is not None

@@ -19,7 +19,7 @@ from tests.scheduler.helpers import journey, result, sim
 def test_runs_are_json_lines_and_secrets_never_reach_a_sink(tmp_path: Path) -> None:
     out = io.StringIO()
     console = Console(file=out, width=200, force_terminal=False)
-    mask = SecretMask(["demo-secret", "ab"])  # too-short values are not masked (noise)
+    mask = SecretMask(["demo-secret", "ab"])  # "ab": masked as a whole token only
     handlers = setup_logging(tmp_path / "ronde.log", console, mask)
     try:
         j, d = journey("shop-login"), sim("sim-a")

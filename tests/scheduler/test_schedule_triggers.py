@@ -9,27 +9,44 @@ import pytest
 
 from scheduler.errors import ScheduleError
 from scheduler.hours import parse_active_hours
-from scheduler.triggers import JourneyTrigger, trigger_for
+from scheduler.triggers import JourneyTrigger, phase_of, trigger_for
 from tests.scheduler.helpers import T0, journey
 
 
 def test_interval_slots_are_anchored_whatever_the_start_time() -> None:
     trigger = JourneyTrigger("j", every_ms=300_000)
-    a = trigger.get_next_fire_time(None, T0 + timedelta(seconds=17))
-    b = trigger.get_next_fire_time(None, T0 + timedelta(minutes=3, seconds=2))
-    assert a == b == T0 + timedelta(minutes=5)
+    assert timedelta(0) <= trigger.phase < timedelta(minutes=5)
+    a = trigger.get_next_fire_time(None, T0 + trigger.phase + timedelta(seconds=17))
+    b = trigger.get_next_fire_time(None, T0 + trigger.phase + timedelta(minutes=3, seconds=2))
+    assert a == b == T0 + trigger.phase + timedelta(minutes=5)
+
+
+def test_journeys_with_the_same_interval_start_spread_over_it() -> None:
+    every = timedelta(minutes=5)
+    phases = sorted(JourneyTrigger(f"journey-{i}", every_ms=300_000).phase for i in range(256))
+    # Stable: a restart (a new trigger for the same id) keeps the journey's phase.
+    assert JourneyTrigger("journey-7", every_ms=300_000).phase == phase_of("journey-7", 300_000)
+    assert len(set(phases)) == 256  # no two of them start together
+    # Evenly spread: every tenth of the interval holds about a tenth of the journeys.
+    tenths = [sum(1 for p in phases if k * every / 10 <= p < (k + 1) * every / 10)
+              for k in range(10)]
+    assert all(10 <= n <= 45 for n in tenths), tenths
+    # Cron keeps the times it names: no phase.
+    assert JourneyTrigger("journey-7", cron="*/5 * * * *").phase == timedelta(0)
 
 
 def test_jitter_is_stable_bounded_and_never_drifts() -> None:
     trigger = JourneyTrigger("shop-login", every_ms=60_000, jitter_ms=20_000)
     fires = trigger.fire_times(T0, T0 + timedelta(hours=2))
     assert len(fires) == 120
-    offsets = [f - (T0 + timedelta(minutes=i)) for i, f in enumerate(fires)]
+    first = trigger.next_slot(T0)
+    assert first is not None
+    offsets = [f - (first + timedelta(minutes=i)) for i, f in enumerate(fires)]
     assert all(timedelta(0) <= o < timedelta(seconds=20) for o in offsets)
     assert len(set(offsets)) > 100  # really spread, not one constant shift
-    # Each slot keeps its minute: the jitter of one slot is not carried into the next.
-    assert [f.replace(second=0, microsecond=0) for f in fires] == [
-        T0 + timedelta(minutes=i) for i in range(120)]
+    # Each slot keeps its place: the jitter of one slot is not carried into the next.
+    assert [trigger.next_slot(f - timedelta(seconds=20)) for f in fires] == [
+        first + timedelta(minutes=i) for i in range(120)]
     # Same journey and slot -> same time (a restart computes the same scheduled_at).
     again = JourneyTrigger("shop-login", every_ms=60_000, jitter_ms=20_000)
     assert again.fire_times(T0, T0 + timedelta(hours=2)) == fires
@@ -49,7 +66,10 @@ def test_active_hours_skip_the_night() -> None:
     trigger = JourneyTrigger("j", every_ms=1_800_000, active_hours=hours)
     start = datetime(2026, 3, 2, 22, 0, tzinfo=UTC)
     fires = trigger.fire_times(start, start + timedelta(hours=9, minutes=45))
-    assert [f.strftime("%H:%M") for f in fires] == ["22:00", "22:30", "07:00", "07:30"]
+    nominal = [start, start + timedelta(minutes=30), start + timedelta(hours=9),
+               start + timedelta(hours=9, minutes=30)]  # 22:00, 22:30, 07:00, 07:30
+    assert fires == [n + trigger.phase for n in nominal if n + trigger.phase < start
+                     + timedelta(hours=9, minutes=45)]
 
 
 def test_active_hours_follow_the_scheduler_timezone() -> None:
@@ -71,13 +91,14 @@ def test_cron_and_its_interval() -> None:
 
 def test_last_fire_time_is_the_slot_a_restart_owes() -> None:
     trigger = JourneyTrigger("j", every_ms=60_000)
-    now = T0 + timedelta(minutes=10, seconds=30)
+    slot = T0 + trigger.phase + timedelta(minutes=10)
+    now = slot + timedelta(seconds=30)
     # Never run: the latest slot within one interval.
-    assert trigger.last_fire_time(now, None) == T0 + timedelta(minutes=10)
+    assert trigger.last_fire_time(now, None) == slot
     # Last stored slot is that one: nothing owed.
-    assert trigger.last_fire_time(now, T0 + timedelta(minutes=10)) is None
+    assert trigger.last_fire_time(now, slot) is None
     # Last stored slot long ago: only the latest one (coalesced), not a backlog.
-    assert trigger.last_fire_time(now, T0) == T0 + timedelta(minutes=10)
+    assert trigger.last_fire_time(now, T0) == slot
 
 
 def test_monitor_becomes_a_trigger_and_every_can_be_overridden() -> None:

@@ -41,8 +41,8 @@ def test_lifecycle_firing_acknowledged_resolved(timed: tuple[Store, list[datetim
     now[0] = T + timedelta(minutes=30)
     resolved = store.resolve_incident(incident.id)
     assert (resolved.state, resolved.resolved_at, resolved.is_open) == ("resolved", now[0], False)
-    with pytest.raises(InvalidTransition, match="resolved -> firing"):
-        store.update_incident(incident.id, state="firing")
+    with pytest.raises(InvalidTransition, match="resolved -> acknowledged"):
+        store.update_incident(incident.id, state="acknowledged")
     with pytest.raises(ValueError, match="cannot update incident field"):
         store.update_incident(incident.id, opened_at=T)
     with pytest.raises(UnknownIncident):

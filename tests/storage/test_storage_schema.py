@@ -10,12 +10,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from storage import StorageError, Store
+from storage.engine import BUSY_TIMEOUT_MS, READ_TIMEOUT_MS
 from storage.migrate import downgrade, head_revision, upgrade
 from storage.models import Base
 
 TABLES = {
     "journeys", "journey_versions", "devices", "runs", "transactions", "steps", "measurements",
     "artifacts", "incidents", "notifications", "robot_heartbeats", "alembic_version",
+    "pruned_runs", "pruned_responses", "run_totals", "response_totals",
+    "availability_hours",
 }
 
 
@@ -34,7 +37,11 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
         with store.db.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+            # a read gives up on another process's lock sooner than a write
+            assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == READ_TIMEOUT_MS
+        with store.db.transaction() as session:
+            timeout = session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar()
+            assert timeout == BUSY_TIMEOUT_MS
     finally:
         store.close()
 

@@ -12,6 +12,7 @@ const { readFaults, targets } = require('./faults');
 const { find, STRATEGIES, InvalidSelector } = require('./find');
 const { pageSource, SCREEN } = require('./source');
 const { screenshot } = require('./screenshot');
+const { EXECUTE_METHODS, deviceMethods } = require('./device');
 
 // Android key codes the phone understands; other keys are accepted and ignored.
 const KEY_BACK = 4;
@@ -50,6 +51,7 @@ class RondeSimDriver extends BaseDriver {
     // UiAutomator2's scrolling gestures: swipe names the finger's direction, scroll the content's.
     'mobile: swipeGesture': { command: 'mobileSwipeGesture', params: { required: ['direction', 'percent'], ...GESTURE_AREA } },
     'mobile: scrollGesture': { command: 'mobileScrollGesture', params: { required: ['direction', 'percent'], ...GESTURE_AREA } },
+    ...EXECUTE_METHODS,
   };
 
   constructor(opts = {}, shouldValidateCaps = true) {
@@ -541,6 +543,7 @@ class RondeSimDriver extends BaseDriver {
 
   /** `<scheme>://<screen>`: opens that screen of the app (launching it if needed). */
   async mobileDeepLink(url, pkg, bundleId) {
+    if (this.openInBrowser(String(url), pkg || bundleId)) return;
     this.guard(() => this.phone.deepLink(String(url), pkg || bundleId));
   }
 
@@ -567,5 +570,7 @@ class RondeSimDriver extends BaseDriver {
     return await this.mobileQueryAppState(appId);
   }
 }
+
+Object.assign(RondeSimDriver.prototype, deviceMethods);
 
 module.exports = { RondeSimDriver, default: RondeSimDriver };

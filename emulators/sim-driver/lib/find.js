@@ -5,6 +5,7 @@
 const { DOMParser } = require('@xmldom/xmldom');
 const xpath = require('xpath');
 const { pageSource, flatten } = require('./source');
+const { fullMatcher, PatternTimeout } = require('./regex');
 
 class InvalidSelector extends Error {}
 
@@ -15,6 +16,16 @@ const STRATEGIES = [
 
 /** Nodes (document order) matching a selector, searched under `context` (a node) or the whole tree. */
 function find(root, dialect, strategy, selector, context = null) {
+  try {
+    return findIn(root, dialect, strategy, selector, context);
+  } catch (e) {
+    if (e instanceof PatternTimeout) throw new InvalidSelector(e.message);
+    if (e instanceof SyntaxError) throw new InvalidSelector(`Invalid pattern in '${selector}': ${e.message}`);
+    throw e;
+  }
+}
+
+function findIn(root, dialect, strategy, selector, context) {
   pageSource(root, dialect); // fills node.attrs
   const scope = context ? flatten(context).slice(1) : flatten(root);
   const elements = scope.filter((n) => !n.launcher || context);
@@ -80,15 +91,15 @@ const UI_METHODS = {
   text: (a, v) => a.text === v,
   textContains: (a, v) => a.text.includes(v),
   textStartsWith: (a, v) => a.text.startsWith(v),
-  textMatches: (a, v) => new RegExp(`^(?:${v})$`).test(a.text),
+  textMatches: (a, v) => fullMatcher(v)(a.text),
   resourceId: (a, v) => a['resource-id'] === v,
-  resourceIdMatches: (a, v) => new RegExp(`^(?:${v})$`).test(a['resource-id']),
+  resourceIdMatches: (a, v) => fullMatcher(v)(a['resource-id']),
   description: (a, v) => a['content-desc'] === v,
   descriptionContains: (a, v) => a['content-desc'].includes(v),
   descriptionStartsWith: (a, v) => a['content-desc'].startsWith(v),
-  descriptionMatches: (a, v) => new RegExp(`^(?:${v})$`).test(a['content-desc']),
+  descriptionMatches: (a, v) => fullMatcher(v)(a['content-desc']),
   className: (a, v) => a.class === v || a.class.endsWith(`.${v}`),
-  classNameMatches: (a, v) => new RegExp(`^(?:${v})$`).test(a.class),
+  classNameMatches: (a, v) => fullMatcher(v)(a.class),
   packageName: (a, v) => a.package === v,
   clickable: (a, v) => a.clickable === String(v),
   enabled: (a, v) => a.enabled === String(v),
@@ -167,10 +178,10 @@ function predicateTest([, attr, rawOp, flags = '', , value]) {
       case 'CONTAINS': return have.includes(want);
       case 'BEGINSWITH': return have.startsWith(want);
       case 'ENDSWITH': return have.endsWith(want);
-      case 'MATCHES': return new RegExp(`^(?:${value})$`, flags.includes('c') ? 'i' : '').test(a[attr] ?? '');
+      case 'MATCHES': return fullMatcher(value, flags.includes('c') ? 'i' : '')(a[attr] ?? '');
       default: { // LIKE with * and ?
         const re = want.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-        return new RegExp(`^${re}$`).test(have);
+        return fullMatcher(re)(have);
       }
     }
   };

@@ -5,12 +5,13 @@ const fs = require('node:fs');
 const YAML = require('yaml');
 
 const DIALECTS = ['android', 'ios'];
-const APP_KEYS = ['appId', 'name', 'version', 'dialect', 'launch_ms', 'screens', 'apps', 'api'];
+const APP_KEYS = ['appId', 'name', 'version', 'dialect', 'launch_ms', 'screens', 'apps', 'api', 'keychain'];
 const THIRD_PARTY_KEYS = ['name', 'version', 'launch_ms', 'screens', 'api'];
 const SCREEN_KEYS = ['initial', 'load_ms', 'elements', 'dialogs', 'activity'];
 const ELEMENT_KEYS = [
   'id', 'class', 'text', 'desc', 'hint', 'enabled', 'checked', 'selected', 'password',
   'appear_after_ms', 'disappear_after_ms', 'bounds', 'height', 'tap', 'long_press', 'double_tap',
+  'shows',
 ];
 // Gestures an element may react to, each with a tap's shape; without long_press/double_tap the
 // element treats a long press or a double tap as a tap (as an Android View with only a click
@@ -168,6 +169,9 @@ function loadModel(file) {
   model.name = model.name ? String(model.name) : model.appId;
   model.version = checkVersion(file, 'version', model.version);
   model.apps = model.apps || {};
+  if (model.keychain !== undefined && (typeof model.keychain !== 'object' || Array.isArray(model.keychain))) {
+    fail(file, 'keychain', 'expected a mapping of item names to values');
+  }
   const appIds = [model.appId, ...Object.keys(model.apps)];
   const mainScreens = Object.keys(model.screens || {});
   checkScreens(file, '', model, appIds, []);

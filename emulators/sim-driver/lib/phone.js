@@ -6,6 +6,7 @@
 const { performance } = require('node:perf_hooks');
 const { readFaults, flakyDraw, targets } = require('./faults');
 const { Logcat } = require('./logcat');
+const { DeviceSettings } = require('./settings');
 const { SCREEN, layout, viewport, maxScroll, dialogLayout, shortClass } = require('./source');
 
 const LAUNCHER = { android: 'com.google.android.apps.nexuslauncher', ios: 'com.apple.springboard' };
@@ -31,6 +32,7 @@ class Phone {
     this.now = clock;
     this.wallOffset = Date.now() - clock();
     this.logcat = new Logcat();
+    this.settings = new DeviceSettings(model);
     this.apps = {};
     for (const app of [model, ...Object.values(model.apps)]) {
       this.apps[app.appId] = { model: app, running: false, pid: 0, screen: null, backstack: [], values: {}, scrolls: {} };
@@ -194,7 +196,8 @@ class Phone {
       pkg: app.model.appId,
       rid: el.id && this.dialect === 'android' ? `${app.model.appId}:id/${el.id}` : '',
       name: el.id,
-      text: cls === 'EditText' ? typed ?? el.text ?? '' : el.text ?? '',
+      text: el.shows ? this.settings.show(el.shows, app.model.appId)
+        : cls === 'EditText' ? typed ?? el.text ?? '' : el.text ?? '',
       desc: el.desc,
       hint: el.hint,
       password: Boolean(el.password),
@@ -317,7 +320,7 @@ class Phone {
     let failure = null;
     if (faults.crash && targets(faults.crash, el)) {
       outcome = { crash: true };
-    } else if (backend && faults.network_down) {
+    } else if (backend && (faults.network_down || this.settings.airplaneMode)) {
       failure = 'network';
       outcome = { alert: NO_CONNECTION };
     } else if (faults.error_dialog && (backend || faults.error_dialog.on != null) &&
@@ -473,8 +476,9 @@ class Phone {
   }
 
   connectivity() {
-    const down = Boolean(this.faults().faults.network_down);
-    return { wifi: !down, data: !down, airplaneMode: false };
+    const airplane = this.settings.airplaneMode;
+    const down = Boolean(this.faults().faults.network_down) || airplane;
+    return { wifi: !down, data: !down, airplaneMode: airplane };
   }
 
   /** The package and activity in front, as `adb shell dumpsys` would say. */

@@ -1,0 +1,182 @@
+"""Read-side speed on a trial: the report, each dashboard page and `/metrics`, p50/p95 per backend.
+
+    .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --url postgresql+psycopg://...
+    .venv/bin/python benchmarks/read_side.py --generate sqlite,postgres --days 10 --journeys 100
+    .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --profile   # costly SQL
+
+Databases come from `benchmarks/trial_dataset.py` (`--generate` makes them: a SQLite file, a
+throwaway PostgreSQL cluster, or both). Pages are served in process (Starlette's
+test client, no network) with the clock at the trial's end; the figures printed side by side
+are the server's time per request. Not run by the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import event
+from starlette.testclient import TestClient
+from trial_dataset import END, generate
+
+from ronde.dashboard.app import create_app
+from ronde.dashboard.figures import StoreFigures
+from ronde.report.render import render_report
+from ronde.report.store_source import StoreSource
+from storage import reporting
+
+PAGES = (
+    "/",
+    "/journeys/journey-000?range=24h",
+    "/journeys/journey-000?range=7d",
+    "/journeys/journey-000?range=trial",
+    "/runs",
+    "/runs?journey=journey-000&status=failed",
+    "/runs/{run_id}",
+    "/incidents",
+    "/status",
+    "/metrics",
+)
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, -(-p * len(ordered) // 100) - 1)]
+
+
+@contextmanager
+def sql_profile(source: StoreSource, costs: dict[str, list[float]]) -> Iterator[None]:
+    """Time every statement the source runs, keyed by its first 160 characters."""
+    engine = source.store.db.engine
+
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info.setdefault("t0", []).append(time.perf_counter())
+
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        started = conn.info["t0"].pop()
+        costs[" ".join(statement.split())[:160]].append(time.perf_counter() - started)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def timed(call: Callable[[], Any], repeat: int) -> list[float]:
+    call()  # warm the caches and the prepared statements, as a running server has them
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: bool
+            ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    source = StoreSource.open(url)
+    costs: dict[str, list[float]] = defaultdict(list)
+    try:
+        latest = source.store.runs(limit=1, with_transactions=False)
+        run_id = latest[0].run_id if latest else "none"
+        app = create_app(source, Path(tempfile.gettempdir()), clock=lambda: now,
+                         figures=StoreFigures(source.store))
+        client = TestClient(app)
+        times: dict[str, list[float]] = {}
+
+        def page(path: str) -> Callable[[], Any]:
+            def get() -> None:
+                response = client.get(path)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path}: HTTP {response.status_code}")
+            return get
+
+        with sql_profile(source, costs) if profile else _nothing():
+            for path in PAGES:
+                times[path] = timed(page(path.format(run_id=run_id)), repeat)
+            span = reporting.run_span(source.store.db, now - timedelta(days=365), now)
+            since = span[0] if span else now - timedelta(days=10)
+            times["report HTML"] = timed(
+                lambda: render_report(source.trial(since, now)), report_repeat)
+        return times, costs
+    finally:
+        source.close()
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", action="append", default=[], help="a trial database (repeat)")
+    parser.add_argument("--generate", default="", metavar="BACKENDS",
+                        help="make trial databases: sqlite, postgres or sqlite,postgres")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--journeys", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=20, help="requests per page")
+    parser.add_argument("--report-repeat", type=int, default=3)
+    parser.add_argument("--now", type=datetime.fromisoformat, default=END,
+                        help="the dashboard's clock (default: the generated trial's end)")
+    parser.add_argument("--profile", action="store_true", help="print the costliest SQL")
+    args = parser.parse_args()
+    urls = list(args.url)
+    cluster = None
+    tmp = Path(tempfile.mkdtemp(prefix="ronde-readside-"))
+    backends = [b for b in args.generate.split(",") if b]
+    if backends:
+        if "sqlite" in backends:
+            urls.append(f"sqlite:///{tmp / 'trial.db'}")
+        if "postgres" in backends:
+            from tests.fixtures.postgres import PostgresCluster
+
+            cluster = PostgresCluster()
+            cluster.start()
+            urls.append(cluster.url(cluster.create_database()))
+    try:
+        if backends:
+            for url in urls[len(args.url):]:
+                made = generate(url, days=args.days, journeys=args.journeys)
+                print(f"generated {made.runs} runs, {made.transactions} transactions on "
+                      f"{url.split(':')[0]} in {made.seconds:.0f} s")
+        results = {}
+        for url in urls:
+            backend = url.split(":")[0].split("+")[0]
+            times, costs = measure(url, args.now, args.repeat, args.report_repeat, args.profile)
+            results[backend] = times
+            if args.profile:
+                print(f"\ncostliest statements on {backend} (total ms, calls):")
+                ranked = sorted(costs.items(), key=lambda kv: -sum(kv[1]))[:12]
+                for statement, spent in ranked:
+                    print(f"  {1000 * sum(spent):9.0f} {len(spent):5d}  {statement}")
+        print(f"\n{'page':<42}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in results))
+        for name in next(iter(results.values())):
+            cells = "".join(
+                f"{1000 * statistics.median(t[name]):12.1f}ms"
+                f"{1000 * percentile(t[name], 95):12.1f}ms"
+                for t in results.values()
+            )
+            print(f"{name:<42}{cells}")
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+
+
+if __name__ == "__main__":
+    main()

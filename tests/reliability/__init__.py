@@ -1,0 +1,1 @@
+"""Reliability tests against the real processes: kills, locks, hangs, full disks."""

@@ -1,0 +1,1 @@
+"""Security tests: secrets never written, hostile inputs refused cleanly."""

@@ -1,0 +1,205 @@
+"""Totals kept at write time (storage.rollups) equal a recount of the raw runs, on both backends:
+as runs are recorded, aborted and completed, after a prune, after `ronde db rebuild` (twice)
+and after migration 0004 backfills them on an existing database."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from ronde.cli import main
+from storage import Store, kpi, reporting, series
+from storage.migrate import downgrade, head_revision, upgrade
+from storage.models import AvailabilityHourRow, ResponseTotalsRow, RunTotalsRow
+from storage.totals import RESPONSE_BOUNDS_MS
+from tests.storage.builders import result, tx
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def fill(store: Store) -> None:
+    """Every way a run reaches the totals: recorded, confirmed, in error without a device,
+    aborted, aborted then completed; responses on a bound, between bounds, above the last."""
+    at = NOW - timedelta(hours=3)
+    store.record_run(result("shop-login", at=at, transactions=(
+        tx("Launch", 25.0, load=True), tx("Login", 120.0), tx("Search", 70_000.0))))
+    first = result("shop-login", "failed", at=at + timedelta(minutes=5), category="backend",
+                   transactions=(tx("Launch", 900.0, load=True),
+                                 tx("Login", None, "failed", category="backend")))
+    store.record_run(first)
+    store.record_run(result("shop-login", device="sim-2", at=at + timedelta(minutes=6),
+                            attempt=2, confirms=first.run_id,
+                            transactions=(tx("Launch", 1_000.0, load=True), tx("Login", 130.0))))
+    store.record_run(result("shop-login", "error", device="", at=at + timedelta(minutes=10),
+                            category="no_device"))
+    store.record_run(result("shop-search", device="sim-2", at=at, transactions=(
+        tx("Search", 310.5), tx("Search", 310.5))))
+    for k, run_id in enumerate(("late", "lost")):
+        store.start_run(run_id, "shop-search", "sim-1", at + timedelta(minutes=20 + k), host="r")
+    store.close_aborted_runs()  # both count as error/aborted
+    store.record_run(result("shop-search", run_id="late", at=at + timedelta(minutes=20),
+                            transactions=(tx("Search", 450.0),)))  # error -> passed
+    store.start_run("open", "shop-search", "sim-1", at + timedelta(minutes=30), host="r")
+    store.record_run(result("shop-login", at=NOW - timedelta(days=100), run_id="old",
+                            transactions=(tx("Launch", 800.0, load=True), tx("Login", 99.0))))
+
+
+def recount(store: Store) -> tuple[Counter[tuple[str, str, str]], dict[tuple[str, str], Any]]:
+    """The figures straight from the stored runs (no totals table involved)."""
+    runs: Counter[tuple[str, str, str]] = Counter()
+    responses: dict[tuple[str, str], list[float]] = {}
+    for r in store.runs():
+        runs[(r.journey, r.device or "", r.status or "")] += 1
+        for t in r.transactions:
+            if t.response_ms is not None:
+                responses.setdefault((r.journey, t.name), []).append(t.response_ms)
+    histograms = {
+        key: (tuple(sum(v <= b for v in values) for b in RESPONSE_BOUNDS_MS), len(values),
+              sum(values))
+        for key, values in responses.items()
+    }
+    return runs, histograms
+
+
+def figures(store: Store) -> tuple[Counter[tuple[str, str, str]], dict[tuple[str, str], Any]]:
+    runs = Counter({(c.journey, c.device, c.status): c.count
+                    for c in reporting.run_counts(store.db)})
+    histograms = {(h.journey, h.transaction): (h.buckets, h.count, pytest.approx(h.sum_ms))
+                  for h in reporting.response_buckets(store.db, RESPONSE_BOUNDS_MS)}
+    return runs, histograms
+
+
+def rows(store: Store) -> list[tuple[Any, ...]]:
+    with store.db.read() as session:
+        return [
+            *sorted(session.execute(select(RunTotalsRow.journey, RunTotalsRow.device,
+                                           RunTotalsRow.status, RunTotalsRow.runs)).all()),
+            *sorted(session.execute(select(
+                ResponseTotalsRow.journey, ResponseTotalsRow.transaction,
+                ResponseTotalsRow.bucket, ResponseTotalsRow.count,
+                ResponseTotalsRow.sum_ms)).all()),
+        ]
+
+
+def test_totals_kept_at_write_time_equal_a_recount_of_the_runs(store: Store) -> None:
+    fill(store)
+    runs, histograms = recount(store)
+    assert runs[("shop-search", "sim-1", "passed")] == 1  # the completed aborted run
+    assert runs[("shop-search", "sim-1", "error")] == 1  # the one that never came back
+    assert runs[("shop-login", "", "error")] == 1
+    assert histograms[("shop-login", "Launch")][0][0] == 1  # 25.0 ms is <= the 25 ms bound
+    assert histograms[("shop-login", "Search")][0][-1] == 0  # 70 s is above the last bound
+    assert figures(store) == (runs, histograms)
+
+    store.clock = lambda: NOW
+    assert store.prune(timedelta(days=90), None).runs == 1
+    assert figures(store) == (runs, histograms)  # counters never go down
+    assert recount(store) != (runs, histograms)  # ... though the old run is gone
+
+
+def test_rebuild_recounts_the_same_totals_however_often_it_runs(
+    store: Store, store_url: str
+) -> None:
+    fill(store)
+    store.clock = lambda: NOW
+    store.prune(timedelta(days=90), None)
+    kept = figures(store)
+    with store.db.transaction() as session:  # a drifted table: rebuild must not trust it
+        session.execute(RunTotalsRow.__table__.update().values(runs=RunTotalsRow.runs + 7))
+    assert figures(store) != kept
+    assert store.rebuild_totals()[:2] == (8, 11)  # 7 stored + 1 pruned finished runs; 9 + 2
+    assert figures(store) == kept
+    once = rows(store)
+    out = CliRunner().invoke(main, ["db", "rebuild", "--url", store_url])
+    assert out.exit_code == 0, out.output
+    assert "rebuilt the totals: 8 runs, 11 measured responses, " in out.output
+    assert rows(store) == once
+    assert figures(store) == kept
+
+
+def test_migration_backfills_the_totals_on_an_existing_database(store: Store) -> None:
+    fill(store)
+    store.clock = lambda: NOW
+    store.prune(timedelta(days=90), None)
+    rounds_over_hours(store)
+    kept = figures(store), rows_of_hours(store), kpi.availability(store)
+    assert downgrade(store.db.engine, "0003") == "0003"  # a database from before the totals
+    assert upgrade(store.db.engine) == head_revision()
+    assert (figures(store), rows_of_hours(store), kpi.availability(store)) == kept
+    assert len(kept[1]) > 10
+
+
+def rounds_over_hours(store: Store, seed: int = 7) -> datetime:
+    """Six hours of rounds: flakes, confirmed failures, error-only rounds, confirmations stored
+    before their first attempt (spool replays), an aborted run completed later."""
+    rng = random.Random(seed)
+    start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    late: list[Any] = []
+    for k in range(72):
+        at = start + timedelta(minutes=5 * k, seconds=rng.randrange(240))
+        journey = rng.choice(("shop-login", "shop-search"))
+        first = result(journey, rng.choice(("passed", "passed", "failed", "degraded", "error")),
+                       at=at, device=rng.choice(("sim-1", "sim-2")))
+        confirmation = result(journey, rng.choice(("passed", "failed", "error")),
+                              at=at + timedelta(seconds=50), attempt=2, confirms=first.run_id)
+        pair = [first, confirmation] if first.status != "passed" else [first]
+        if k % 9 == 4 and len(pair) == 2:
+            late.extend(reversed(pair))  # the confirmation arrives first
+            continue
+        for r in pair:
+            store.record_run(r)
+    for r in late:
+        store.record_run(r)
+    store.start_run("aborted", "shop-login", "sim-1", start + timedelta(hours=2, minutes=2))
+    store.close_aborted_runs()
+    return start
+
+
+def test_hourly_availability_equals_the_raw_runs(store: Store) -> None:
+    start = rounds_over_hours(store)
+    store.clock = lambda: start + timedelta(hours=2, minutes=30)
+    windows = [(None, None),
+               (start + timedelta(minutes=17), start + timedelta(hours=5, minutes=3)),
+               (start + timedelta(hours=1), start + timedelta(hours=4)),
+               (start + timedelta(minutes=10), start + timedelta(minutes=50))]
+
+    def same() -> None:
+        for since, until in windows:
+            for journey in (None, "shop-login"):
+                assert kpi.availability(store, journey, since, until) == \
+                    kpi._raw_availability(store, journey, since, until, None)
+                assert kpi.flake_rate(store, journey, since, until) == \
+                    kpi._raw_flake_rate(store, journey, since, until, None)
+
+    same()
+    assert sum(a.rounds_total for a in kpi.availability(store)) > 50
+    assert sum(f.flaky for f in kpi.flake_rate(store)) > 0
+    slices = series.Slices.of(start, start + timedelta(hours=6), 3)
+    for s in series.availability(store.db, "shop-login", slices):  # whole hours: the counters
+        raw = kpi._raw_availability(store, "shop-login", slices.start(s.index),
+                                    slices.start(s.index + 1), None)[0]
+        assert (s.first_ok, s.first_total, s.rounds_ok, s.rounds_total) == (
+            raw.first_ok, raw.first_total, raw.rounds_ok, raw.rounds_total)
+
+    store.record_run(result("shop-login", "passed", run_id="aborted",
+                            at=start + timedelta(hours=2, minutes=2)))  # error -> passed
+    same()
+    store.prune(timedelta(0), None)  # cuts the hour 11:00-12:00 in two
+    same()
+    kept = rows_of_hours(store)
+    store.rebuild_totals()
+    assert rows_of_hours(store) == kept
+    store.rebuild_totals()
+    assert rows_of_hours(store) == kept
+
+
+def rows_of_hours(store: Store) -> list[tuple[Any, ...]]:
+    with store.db.read() as session:
+        table = AvailabilityHourRow.__table__
+        return sorted(tuple(r)[1:] for r in session.execute(select(table)))
