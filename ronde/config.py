@@ -124,6 +124,12 @@ class AlertSettings:
     language: str | None = None  # "en", "fr" or "en,fr" (the order of the texts)
     runbook_url: str | None = None  # template with {journey}, {category} (and {cause})
 
+    @property
+    def default_window(self) -> timedelta:
+        """`defaults.window`: the window `availability_below` and /metrics' alert-window
+        availability use for journeys that set none (1 h when unset)."""
+        return timedelta(milliseconds=(self.defaults or AlertPolicy()).window_ms)
+
     def runbook(self, journey: str, category: str | None, cause: str | None) -> str | None:
         """The runbook link of one incident (None when no template is set)."""
         if self.runbook_url is None:

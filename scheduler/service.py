@@ -217,7 +217,8 @@ def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
     host, port = settings.dashboard
     try:
         handle = serve_in_thread(settings.config.storage_url, settings.config.artifacts_dir,
-                                 host, port, getattr(settings.config, "dashboard", None))
+                                 host, port, getattr(settings.config, "dashboard", None),
+                                 settings.config.alerts.default_window)
     except DashboardError as exc:
         log.warning("dashboard not started: %s", exc, extra={"event": "dashboard_failed"})
         return

@@ -42,7 +42,8 @@ def command(ctx: click.Context, config_path: Path | None, host: str, port: int) 
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"dashboard: http://{shown}:{port}/  (metrics at /metrics; Ctrl-C to stop)")
     click.echo(f"dashboard access: {describe_access(host, config.dashboard)}")
-    serve_forever(source, Path(config.artifacts_dir), host, port, config.dashboard)
+    serve_forever(source, Path(config.artifacts_dir), host, port, config.dashboard,
+                  config.alerts.default_window)
 
 
 @command.command(name="hash-password")

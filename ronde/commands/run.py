@@ -242,14 +242,14 @@ def _print_result(console: Console, r: RunResult) -> None:
     table = Table(title=Text(f"{r.journey} on {r.device}"), title_justify="left")
     table.add_column("transaction")
     table.add_column("response", justify="right")
-    table.add_column("± resolution", justify="right")
+    table.add_column("± (resolution/2)", justify="right")
     table.add_column("status")
     table.add_column("category")
     for t in r.transactions:
         table.add_row(
             Text(t.name + (" (load)" if t.is_load else "")),
             "-" if t.response_ms is None else f"{t.response_ms:.0f} ms",
-            "-" if t.resolution_ms is None else f"± {t.resolution_ms:.1f} ms",
+            "-" if t.resolution_ms is None else f"± {t.resolution_ms / 2:.1f} ms",
             f"[{_STATUS_STYLE[str(t.status)]}]{t.status}[/]", str(t.category or ""))
     console.print(table)
     style = _STATUS_STYLE[str(r.status)]

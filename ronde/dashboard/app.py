@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 
 from ronde.dashboard.artifacts import media_type, resolve_artifact
 from ronde.dashboard.auth import Access, AuthGate, identity_of
@@ -33,6 +34,17 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class _Dashboard(Starlette):
+    """Starlette with the security headers outside its own 500 handler, so crash pages get them.
+
+    Starlette's ServerErrorMiddleware always sits outside the `middleware=` list; wrapping the
+    whole built stack is the only place every response passes through.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(
     source: ReadSource,
     artifacts_dir: Path,
@@ -42,10 +54,12 @@ def create_app(
     with_metrics: bool = True,
     settings: DashboardSettings | None = None,
     figures: Figures | None = None,
+    alert_window: timedelta = timedelta(hours=1),
 ) -> Starlette:
     """Build the app. `clock` is the wall clock for the 24 h / 7 d windows (tests fix it);
     `settings` say who may read it (default: no login, for a loopback address only);
-    `figures` feed the journey, runs, incident and status pages (StoreFigures)."""
+    `figures` feed the journey, runs, incident and status pages (StoreFigures);
+    `alert_window` is ronde.yaml's `alerts.defaults.window`, for /metrics."""
     env = environment("ronde.dashboard")
     artifacts_root = Path(artifacts_dir)
     access = Access(settings or DashboardSettings())
@@ -130,13 +144,13 @@ def create_app(
     if with_metrics:
         from ronde.metrics import metrics_endpoint
 
-        routes.append(Route("/metrics", metrics_endpoint(source, clock)))
+        routes.append(Route("/metrics", metrics_endpoint(source, clock, alert_window)))
     handler = _error_page(render)
-    return Starlette(
+    # SecurityHeaders wraps everything (_Dashboard): the gate's refusals and 500s included
+    return _Dashboard(
         routes=routes,
         exception_handlers={HTTPException: handler, StorageError: handler},
-        # outermost first: every response, the gate's refusals included, gets the headers
-        middleware=[Middleware(SecurityHeaders), Middleware(AuthGate, access=access)],
+        middleware=[Middleware(AuthGate, access=access)],
     )
 
 

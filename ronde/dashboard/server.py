@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import uvicorn
@@ -54,13 +54,15 @@ def _server(
     port: int,
     clock: Callable[[], datetime] | None = None,
     settings: DashboardSettings | None = None,
+    alert_window: timedelta = timedelta(hours=1),
 ) -> uvicorn.Server:
     settings = settings or DashboardSettings()
     check_listen(host, settings)
     figures = _figures_of(source)
-    app = create_app(source, artifacts_dir, settings=settings, figures=figures) \
+    app = create_app(source, artifacts_dir, settings=settings, figures=figures,
+                     alert_window=alert_window) \
         if clock is None else create_app(source, artifacts_dir, clock=clock, settings=settings,
-                                         figures=figures)
+                                         figures=figures, alert_window=alert_window)
     config = uvicorn.Config(
         app,
         host=host,
@@ -85,14 +87,16 @@ def serve_in_thread(
     source: ReadSource | None = None,
     clock: Callable[[], datetime] | None = None,
     settings: DashboardSettings | None = None,
+    alert_window: timedelta = timedelta(hours=1),
     startup_timeout: float = 15.0,
 ) -> DashboardHandle:
     """Start the dashboard in a daemon thread and return once it accepts connections.
 
     `port=0` picks a free port; the handle's `.url` says which. `settings` are ronde.yaml's
     `dashboard:` (default: no login, loopback only). `source` and `clock` replace the store
-    and the wall clock (tests). Raises DashboardError when it cannot or may not listen, and
-    storage's StorageError when the database cannot be opened.
+    and the wall clock (tests). `alert_window`: ronde.yaml's `alerts.defaults.window`, the
+    window of /metrics' `ronde_alert_window_availability_ratio`. Raises DashboardError when
+    it cannot or may not listen, and storage's StorageError when the database cannot be opened.
     """
     settings = settings or DashboardSettings()
     check_listen(host, settings)  # before opening anything
@@ -101,7 +105,7 @@ def serve_in_thread(
         from ronde.report.store_source import StoreSource
 
         source = StoreSource.open(store_url)
-    server = _server(source, Path(artifacts_dir), host, port, clock, settings)
+    server = _server(source, Path(artifacts_dir), host, port, clock, settings, alert_window)
     # uvicorn leaves signal handling alone outside the main thread: Ctrl-C stays the robot's.
     thread = threading.Thread(target=_run, args=(server,), name="ronde-dashboard", daemon=True)
     thread.start()
@@ -135,9 +139,11 @@ def _run(server: uvicorn.Server) -> None:
 
 
 def serve_forever(source: ReadSource, artifacts_dir: Path, host: str, port: int,
-                  settings: DashboardSettings | None = None) -> None:
+                  settings: DashboardSettings | None = None,
+                  alert_window: timedelta = timedelta(hours=1)) -> None:
     """Serve in the foreground until Ctrl-C (uvicorn handles the signals)."""
     try:
-        _server(source, artifacts_dir, host, port, settings=settings).run()
+        _server(source, artifacts_dir, host, port, settings=settings,
+                alert_window=alert_window).run()
     finally:
         source.close()

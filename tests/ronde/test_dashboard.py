@@ -246,6 +246,39 @@ class _DownSource:
         return fail
 
 
+def test_metrics_use_the_configured_alert_window(readside: Readside, tmp_path: Path) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from ronde.config import load_command_config
+    from ronde.report.store_source import StoreSource
+
+    # 2 h, not the default 1 h: the readside rounds are hourly, so the figures differ
+    config_path = tmp_path / "ronde.yaml"
+    config_path.write_text(f"storage: {readside.store_url}\nalerts:\n  defaults:\n"
+                           "    window: 2h\n    availability_below: 99\n")
+    config = load_command_config(config_path)
+    handle = serve_in_thread(config.storage_url, readside.artifacts_dir,
+                             source=StoreSource.open(config.storage_url),
+                             clock=lambda: readside.now,
+                             alert_window=config.alerts.default_window)
+    try:
+        text = httpx.get(handle.url + "/metrics", timeout=10).text
+    finally:
+        handle.stop()
+    samples = [s for f in text_string_to_metric_families(text)
+               if f.name == "ronde_alert_window_availability_ratio" for s in f.samples]
+    assert samples and {s.labels["window"] for s in samples} == {"2h"}
+    source = StoreSource.open(readside.store_url)
+    try:
+        stored = source.availability(readside.now - timedelta(hours=2), readside.now)
+    finally:
+        source.close()
+    got = {(s.labels["journey"], s.labels["kind"]): s.value for s in samples}
+    assert got == {(journey, kind): value for journey, a in stored.items()
+                   for kind, value in (("first_attempt", a.first_attempt),
+                                       ("confirmed", a.confirmed)) if value is not None}
+
+
 def test_an_unreachable_database_gives_a_503_page_not_a_crash(readside: Readside) -> None:
     handle = serve_in_thread("unused", readside.artifacts_dir, "127.0.0.1", 0,
                              source=_DownSource())  # type: ignore[arg-type]

@@ -90,6 +90,30 @@ def test_every_response_carries_the_security_headers(secured: DashboardHandle) -
     assert "script-src" not in csp and "unsafe-inline" not in csp
 
 
+class _BuggySource:
+    """A source with a bug: every read raises an error no handler knows about."""
+
+    def __getattr__(self, name: str) -> object:
+        def fail(*args: object, **kwargs: object) -> object:
+            raise RuntimeError("a bug in the read side")
+
+        return fail
+
+
+def test_a_crash_page_carries_the_security_headers_too(tmp_path: Path) -> None:
+    buggy: object = _BuggySource()
+    with (serve_in_thread("unused", tmp_path, source=buggy) as handle,  # type: ignore[arg-type]
+          httpx.Client(base_url=handle.url, timeout=10) as c):
+        crashed = c.get("/")
+        assert crashed.status_code == 500
+        assert "a bug in the read side" not in crashed.text
+        for name, value in SECURITY_HEADERS.items():
+            assert crashed.headers[name] == value, name
+        assert crashed.headers["cache-control"] == "no-store"
+        # uvicorn closes the crashed connection; a new one is served as before
+        assert httpx.get(handle.url + "/healthz", timeout=10).headers["x-frame-options"] == "DENY"
+
+
 def test_metrics_and_pages_take_the_bearer_token(secured: DashboardHandle) -> None:
     good = {"Authorization": f"Bearer {TOKEN}"}
     metrics = httpx.get(f"{secured.url}/metrics", headers=good, timeout=10)
