@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 from emulators.appium_server import DEMO_ENV, AppiumServer
-from emulators.capabilities import DEMO_SHOP
+from emulators.capabilities import DEMO_SHOP, sim_capabilities
 from journeys.parser import load_journey
-from robots.backends import capabilities
 from robots.backends.appium_native import AppiumNativeBackend
 from robots.devices import DeviceSpec
 from robots.runner import run_journey
@@ -46,7 +45,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def polls(url: str, n: int) -> None:
-    backend = AppiumNativeBackend(url, capabilities.simulated("bench-polls", str(DEMO_SHOP)),
+    backend = AppiumNativeBackend(url, sim_capabilities("bench-polls", DEMO_SHOP),
                                   platform="android", app_id="com.ronde.demo.shop")
     backend.start()
     try:

@@ -26,16 +26,26 @@ def sim_capabilities(
     udid: str,
     app: str | Path = DEMO_SHOP,
     *,
+    platform: str | None = None,
     new_command_timeout: int = 60,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Capabilities of simulated device `udid` running app model `app` (relative paths are taken
-    from the project root, as in ronde.yaml)."""
+    from the project root, as in ronde.yaml), per shared/sim-app-format.md.
+
+    `platform` ("android"/"ios", the journey's) sets `platformName`; the driver then refuses an
+    app model of the other dialect with a clear error. Without it, the model's dialect decides.
+    The robot (`robots.backends.open_backend`) and the test fixtures both build them here.
+    """
     path = Path(app)
     if not path.is_absolute():
         path = project_root() / path
+    if platform is None:
+        name = app_platform(path)
+    else:
+        name = "iOS" if platform.lower() == "ios" else "Android"
     caps: dict[str, Any] = {
-        "platformName": app_platform(path),
+        "platformName": name,
         "appium:automationName": "RondeSim",
         "appium:udid": udid,
         "appium:deviceName": udid,

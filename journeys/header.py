@@ -100,8 +100,8 @@ def build_monitor(reader: Reader, header: Header, stem: str,
         ok = False
     if "@every" in mon and "@cron" in mon:
         ok = reader.fail(mon["@cron"], "monitor.cron: give either every or cron, not both")
-    timeout = mon.get("timeout_ms", 120_000)
-    step = mon.get("step_timeout_ms", 15_000)
+    timeout = mon.get("timeout_ms", m.JOURNEY_TIMEOUT_MS)
+    step = mon.get("step_timeout_ms", m.STEP_TIMEOUT_MS)
     if step > timeout:
         ok = reader.fail(mon.get("@step_timeout") or mon.get("@timeout"),
                           f"monitor.step_timeout: {format_duration(step)} is longer than the "

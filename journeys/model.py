@@ -522,6 +522,10 @@ class AlertPolicy:
         return AlertPolicy(**values, pos=self.pos, given=mine | theirs)
 
 
+JOURNEY_TIMEOUT_MS = 120_000  # `monitor.timeout` when not given
+STEP_TIMEOUT_MS = 15_000  # `monitor.step_timeout` when not given
+
+
 @dataclass(frozen=True, slots=True)
 class Monitor:
     """The `monitor:` header: how the robot watches the journey around the clock."""
@@ -533,8 +537,8 @@ class Monitor:
     cron: str | None = None
     jitter_ms: int = 0
     active_hours: str | None = None  # e.g. "07:00-23:00"
-    timeout_ms: int = 120_000
-    step_timeout_ms: int = 15_000
+    timeout_ms: int = JOURNEY_TIMEOUT_MS
+    step_timeout_ms: int = STEP_TIMEOUT_MS
     fail_fast: bool = True  # a known failure on screen fails a waiting check at once
     slow_ms: int | None = None
     retries: int = 1

@@ -440,10 +440,12 @@ MONITOR_KEYS: tuple[Key, ...] = (
     Key("jitter", Kind.DURATION, "jitter_ms", "Random delay added to each start.", minimum=0,
         maximum=d.JITTER_MAX),
     Key("active_hours", Kind.HOURS, "active_hours", 'Only run in this daily window (UTC).'),
-    Key("timeout", Kind.DURATION, "timeout_ms", "The whole journey's timeout (default 2m).",
+    Key("timeout", Kind.DURATION, "timeout_ms", "The whole journey's timeout (default "
+        f"{d.format_duration(m.JOURNEY_TIMEOUT_MS)}).",
         minimum=1, maximum=d.JOURNEY_TIMEOUT_MAX),
     Key("step_timeout", Kind.DURATION, "step_timeout_ms",
-        "One command's timeout, waits included (default 15s).", minimum=1,
+        "One command's timeout, waits included (default "
+        f"{d.format_duration(m.STEP_TIMEOUT_MS)}).", minimum=1,
         maximum=d.STEP_TIMEOUT_MAX),
     Key("fail_fast", Kind.BOOL, "fail_fast",
         "Fail a waiting check as soon as the screen shows a known failure (default true)."),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from journeys.header import can_run
 from journeys.model import Journey, Platform
 from robots.devices import DeviceSpec
 from robots.exceptions import RobotError
@@ -14,13 +15,8 @@ class NoDevice(RobotError):
 
 
 def compatible(device: DeviceSpec, journey: Journey) -> bool:
-    """Browsers run web journeys; simulated devices run native ones; an Appium URL runs both."""
-    web = journey.platform == Platform.WEB
-    if device.kind == "browser":
-        return web
-    if device.kind == "simulated":
-        return not web
-    return True
+    """The one rule `validate` and the scheduler use too (`journeys.header.can_run`)."""
+    return can_run(device, journey.platform)
 
 
 def pick_device(devices: Sequence[DeviceSpec], journey: Journey,
@@ -31,10 +27,12 @@ def pick_device(devices: Sequence[DeviceSpec], journey: Journey,
         for device in devices:
             if device.name == name:
                 if not compatible(device, journey):
-                    needs = "a browser device" if journey.platform == Platform.WEB else (
-                        "a simulated device")
+                    needs = "a browser device or an Appium URL with browserName" \
+                        if journey.platform == Platform.WEB else (
+                            f"a simulated device or an Appium URL with platformName "
+                            f"{journey.platform}")
                     raise NoDevice(f"device {name!r} ({device.kind}) cannot run {journey.id!r} "
-                                   f"({journey.platform}): it needs {needs} or an Appium URL")
+                                   f"({journey.platform}): it needs {needs}")
                 return device
         known = ", ".join(d.name for d in devices) or "none"
         raise NoDevice(f"no device named {name!r} in the configuration (devices: {known})")

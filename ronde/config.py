@@ -69,7 +69,8 @@ class MaintenanceWindow:
 
     Either `cron` + `duration_ms` (a recurring window, in `timezone`) or `start`/`end`
     (one window, timezone-aware). `journeys` / `devices` select what it covers: ids or
-    names, or `tag:<tag>`; empty means everything.
+    names, or `tag:<tag>`; empty means everything. Whether one is in force is decided in one
+    place, `scheduler.maintenance.active_windows`.
     """
 
     name: str
@@ -81,32 +82,6 @@ class MaintenanceWindow:
     devices: tuple[str, ...] = ()
     timezone: str = "UTC"
     line: int | None = None
-
-    def active_at(self, now: datetime) -> bool:
-        """Whether `now` (timezone-aware; naive means UTC) falls inside this window."""
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=UTC)
-        if self.start is not None and self.end is not None:
-            return self.start <= now < self.end
-        if self.cron is None or not self.duration_ms:
-            return False
-        from scheduler.crontab import cron_trigger  # cron's weekday numbering, 0 = Sunday
-
-        trigger = cron_trigger(self.cron, ZoneInfo(self.timezone))
-        # the first fire time after (now - duration): the window is [fire, fire + duration)
-        since = now - timedelta(milliseconds=self.duration_ms) + timedelta(microseconds=1)
-        fire = trigger.get_next_fire_time(None, since)
-        return fire is not None and fire <= now
-
-    def applies_to(self, journey_id: str, journey_tags: Iterable[str] = (),
-                   device: DeviceSpec | None = None) -> bool:
-        if self.journeys and not any(
-            (sel[4:] in set(journey_tags)) if sel.startswith("tag:") else sel == journey_id
-            for sel in self.journeys
-        ):
-            return False
-        return not (self.devices and device is not None
-                    and not any(device.matches(sel) for sel in self.devices))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,12 +143,6 @@ class Config:
         """Devices matching any of a journey's `devices:` items (all devices if none given)."""
         wanted = list(wanted)
         return [d for d in self.devices if not wanted or any(d.matches(w) for w in wanted)]
-
-    def in_maintenance(self, journey_id: str, journey_tags: Iterable[str],
-                       device: DeviceSpec | None, now: datetime) -> MaintenanceWindow | None:
-        tags = tuple(journey_tags)
-        return next((w for w in self.maintenance
-                     if w.applies_to(journey_id, tags, device) and w.active_at(now)), None)
 
 
 def default_devices() -> tuple[DeviceSpec, ...]:

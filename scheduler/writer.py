@@ -202,8 +202,10 @@ class ResultWriter:
         state = (DbState.BUSY if isinstance(exc, StorageBusy) else
                  DbState.FULL if isinstance(exc, StorageFull) else DbState.UNREACHABLE)
         with self._lock:
-            changed, self.state = self.state is not state, state
-        if changed:
+            # Said once per outage: a full disk that also shows as busy or unreachable on some
+            # calls is the same outage, not a new one.
+            first, self.state = self.state is DbState.OK, state
+        if first:
             log.warning("%s: results wait in the spool %s (in memory while it cannot be "
                         "written) and are stored as soon as the database answers",
                         exc, self.store.spool.path,

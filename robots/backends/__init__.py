@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from emulators.capabilities import sim_capabilities
 from journeys.model import Journey, Platform
 from robots.backends import capabilities
 from robots.backends.base import AppState, Bounds, DeviceBackend, DeviceInfo, Element, Snapshot
@@ -50,8 +51,9 @@ def open_backend(journey: Journey, device: DeviceSpec, *, appium_url: str | None
     from robots.backends.appium_native import AppiumNativeBackend
 
     if device.kind == "simulated":
-        caps = capabilities.simulated(device.name, device.simulated_app or "",
-                                      str(journey.platform))
+        caps = sim_capabilities(device.name, device.simulated_app or "",
+                                platform=str(journey.platform),
+                                new_command_timeout=capabilities.NEW_COMMAND_TIMEOUT_S)
     else:
         caps = capabilities.native(str(journey.platform), journey.app_id, device.capabilities)
     platform = "ios" if str(caps.get("platformName", "")).lower() == "ios" else "android"

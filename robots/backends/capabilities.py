@@ -1,8 +1,10 @@
-"""W3C capabilities, built in one place per platform (Appium 3 wants `appium:` prefixes)."""
+"""W3C capabilities, built in one place per platform (Appium 3 wants `appium:` prefixes).
+
+Simulated devices' capabilities are the device layer's: `emulators.capabilities`.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 # W3C keys that stay unprefixed; every other key gets Appium's vendor prefix.
@@ -48,18 +50,6 @@ def ios(app_id: str | None, extra: dict[str, Any] | None = None) -> dict[str, An
         caps["appium:autoLaunch"] = False
     caps.update(w3c(extra or {}))
     return caps
-
-
-def simulated(udid: str, app_model: str, platform: str = "android") -> dict[str, Any]:
-    """The project's simulated device (emulators/sim-driver), per shared/sim-app-format.md."""
-    path = Path(app_model)
-    return {
-        "platformName": "iOS" if platform == "ios" else "Android",
-        "appium:automationName": "RondeSim",
-        "appium:udid": udid,
-        "appium:app": str(path.resolve()) if path.exists() else app_model,
-        "appium:newCommandTimeout": NEW_COMMAND_TIMEOUT_S,
-    }
 
 
 def mobile_browser(platform: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:

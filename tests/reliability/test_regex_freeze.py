@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from appium.webdriver.common.appiumby import AppiumBy
 from selenium.common.exceptions import InvalidSelectorException
 
@@ -29,6 +28,7 @@ from robots.devices import DeviceSpec
 from robots.result import Category, Status
 from robots.runner import run_journey
 from storage import Store
+from tests.scheduler.journeys_for_tests import write_config
 
 pytestmark = pytest.mark.appium
 
@@ -115,21 +115,6 @@ def test_the_simulated_device_bounds_a_client_pattern_too(
     assert "Accueil" in driver.page_source
     ui = 'new UiSelector().textMatches("Acc.*")'
     assert driver.find_element(AppiumBy.ANDROID_UIAUTOMATOR, ui).text == "Accueil"
-
-
-def write_config(tmp: Path, appium_url: str, device: str, tag: str, app: Path) -> Path:
-    config = {
-        "storage": f"sqlite:///{tmp / 'ronde.db'}",
-        "artifacts": str(tmp / "artifacts"),
-        "devices": [{
-            "name": device, "tags": [tag, "android"], "appium": appium_url,
-            "capabilities": {"platformName": "Android", "appium:automationName": "RondeSim",
-                             "appium:udid": device, "appium:app": str(app)},
-        }],
-    }
-    path = tmp / "ronde.yaml"
-    path.write_text(yaml.safe_dump(config))
-    return path
 
 
 def wait_for(check: Callable[[], Any], timeout: float, what: str) -> Any:

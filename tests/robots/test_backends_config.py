@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from emulators.capabilities import sim_capabilities
 from journeys.model import Journey, Monitor, Platform
 from robots.backends import capabilities, open_backend
 from robots.backends.profiles import profile
@@ -33,9 +34,11 @@ def test_android_and_ios_capabilities_are_w3c() -> None:
 
 
 def test_simulated_and_mobile_browser_capabilities() -> None:
-    sim = capabilities.simulated("sim-1", "emulators/apps/demo-shop.yaml")
+    sim = sim_capabilities("sim-1", "emulators/apps/demo-shop.yaml", platform="ios")
     assert sim["appium:automationName"] == "RondeSim" and sim["appium:udid"] == "sim-1"
     assert Path(sim["appium:app"]).is_absolute()
+    assert sim["platformName"] == "iOS"  # the journey's platform; the driver checks the model
+    assert sim_capabilities("sim-1", "emulators/apps/demo-shop.yaml")["platformName"] == "Android"
     web = capabilities.mobile_browser("", {"platformName": "iOS", "udid": "X"})
     assert web["browserName"] == "Safari" and web["appium:udid"] == "X"
     assert capabilities.mobile_browser("android")["browserName"] == "Chrome"
@@ -84,3 +87,9 @@ def test_pick_device() -> None:
         pick_device(devices, journey(Platform.WEB), "sim-a")
     with pytest.raises(NoDevice, match="tag:ios"):
         pick_device(devices, journey(Platform.IOS, ("tag:ios",)))
+    # The same rule as `validate` and the scheduler (journeys.header.can_run).
+    iphone = DeviceSpec("iphone", appium_url="http://x", capabilities={"platformName": "iOS"})
+    with pytest.raises(NoDevice, match="needs a simulated device or an Appium URL with "
+                                       "platformName android"):
+        pick_device((iphone,), journey(Platform.ANDROID), "iphone")
+    assert pick_device((iphone, *devices), journey(Platform.IOS)).name == "iphone"

@@ -97,3 +97,15 @@ def test_bad_input_is_refused(tmp_path: Path) -> None:
     result = invoke(str(EXAMPLES / "maestro-home-smoke.yaml"), "--config", str(cfg),
                     "--device", "nope", "--no-store")
     assert result.exit_code == 2 and "no device named 'nope'" in result.stderr
+
+
+def test_run_device_refuses_ios_device_for_android_journey(tmp_path: Path) -> None:
+    """`ronde run --device` applies the same rule as `validate` and the scheduler."""
+    cfg = tmp_path / "ronde.yaml"
+    cfg.write_text("devices:\n  - name: iphone\n    appium: http://127.0.0.1:1\n"
+                   "    capabilities:\n      platformName: iOS\n")
+    result = invoke(str(EXAMPLES / "maestro-home-smoke.yaml"), "--config", str(cfg),
+                    "--device", "iphone", "--no-store")
+    assert result.exit_code == 2, result.output
+    assert "device 'iphone' (appium) cannot run" in result.stderr
+    assert "platformName android" in result.stderr

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from emulators.capabilities import DEMO_SHOP
+from emulators.capabilities import DEMO_SHOP, sim_capabilities
 from journeys.model import Journey
-from robots.backends import capabilities
 from robots.backends.appium_native import AppiumNativeBackend
 from robots.result import RunResult, Status, TransactionResult
 from tests.robots.conftest import APPS
@@ -51,7 +50,7 @@ def poll_rtt_ms(appium_server: Any) -> float:
     (the gap between two polls, one round trip, and the tap's own call), so this is its
     physical floor."""
     backend = AppiumNativeBackend(
-        appium_server.url, capabilities.simulated(f"sim-rtt-{os.getpid()}", str(DEMO_SHOP)),
+        appium_server.url, sim_capabilities(f"sim-rtt-{os.getpid()}", DEMO_SHOP),
         platform="android", app_id="com.ronde.demo.shop")
     backend.start()
     try:

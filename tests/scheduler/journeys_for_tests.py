@@ -77,14 +77,15 @@ def robot_environ() -> dict[str, str]:
     return {**os.environ, "SHOP_USER": "qa-robot@example.com", "SHOP_PASSWORD": "demo-secret"}
 
 
-def write_config(tmp: Path, appium_url: str, device: str, tag: str) -> Path:
+def write_config(tmp: Path, appium_url: str, device: str, tag: str,
+                 app: Path = DEMO_SHOP) -> Path:
     config = {
         "storage": f"sqlite:///{tmp / 'ronde.db'}",
         "artifacts": str(tmp / "artifacts"),
         "devices": [{
             "name": device, "tags": [tag, "android"], "appium": appium_url,
             "capabilities": {"platformName": "Android", "appium:automationName": "RondeSim",
-                             "appium:udid": device, "appium:app": str(DEMO_SHOP)},
+                             "appium:udid": device, "appium:app": str(app)},
         }],
     }
     path = tmp / "ronde.yaml"
