@@ -37,12 +37,12 @@ from emulators import faults  # noqa: E402
 from emulators.appium_server import DEMO_ENV, AppiumServer  # noqa: E402
 from journeys.model import Journey  # noqa: E402
 from journeys.parser import load_journey  # noqa: E402
+from journeys.results import RunResult, Status  # noqa: E402
 from robots.devices import DeviceSpec  # noqa: E402
-from robots.result import RunResult, Status  # noqa: E402
 from robots.runner import run_journey  # noqa: E402
 from ronde.config import Config  # noqa: E402
-from scheduler.alerts.engine import AlertEngine  # noqa: E402
-from scheduler.alerts.incidents import Event  # noqa: E402
+from scheduler.alerting import alert_engine  # noqa: E402
+from scheduler.alerts.lifecycle import Event  # noqa: E402
 from storage import Store  # noqa: E402
 
 CORPUS = ROOT / "benchmarks" / "corpus"
@@ -159,7 +159,7 @@ def run_scenario(scenario: Scenario, appium: AppiumServer, work: Path,
                            environ={})
         stack.callback(store.close)
         config = Config(artifacts_dir=folder / "artifacts")
-        engine = AlertEngine(store, config, journeys.values(), environ=environ)
+        engine = alert_engine(store, config, journeys.values(), environ=environ)
         stack.callback(engine.close)
         pool = _Pool(scenario, names)
         onset: list[float] = []

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/memory_soak.py [--runs 10000] [--devices 4] [--every 250]
                                                [--tracemalloc] [--trim]
 
-Builds the robot exactly as `ronde start` does (scheduler.service: device pool, store
+Builds the robot exactly as `ronde start` does (ronde.service: device pool, store
 recorder, alert engine, logging to a JSON file and a console, the daemon's APScheduler loop
 with its heartbeat, reload and alert ticks) on `--devices` simulated phones behind the
 project's Appium, with SQLite in a temp folder, and drives the scheduler's round path
@@ -41,9 +41,9 @@ from emulators.appium_server import DEMO_ENV
 from emulators.capabilities import DEMO_SHOP
 from robots.devices import DeviceSpec
 from ronde.config import Config
+from ronde.service import Settings, _appium, _build
 from scheduler.daemon import Options
 from scheduler.logs import SecretMask, setup_logging, teardown_logging
-from scheduler.service import Settings, _appium, _build
 from storage import Store
 
 JOURNEY = """appId: com.ronde.demo.shop

@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from robots.result import (
+from journeys.results import (
     Artifact,
     Category,
     RunResult,

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from journeys import model as m
+from journeys.context import Surroundings
 from journeys.durations import format_duration
 from journeys.errors import Problem
 from journeys.reader import BAD, Reader
 from journeys.spec import ALERT_KEYS, HEADER_KEYS, MONITOR_KEYS, UNSUPPORTED_HEADER_KEYS
 from journeys.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, did_you_mean
-
-if TYPE_CHECKING:
-    from robots.devices import DeviceSpec
-    from ronde.config import Config
 
 _NOT_ID = re.compile(r"[^A-Za-z0-9._-]+")
 _HEADER_NAMES = [k.name for k in HEADER_KEYS]
@@ -91,7 +88,7 @@ def default_id(stem: str) -> str:
 
 
 def build_monitor(reader: Reader, header: Header, stem: str,
-                  config: Config | None = None) -> m.Monitor | Any:
+                  config: Surroundings | None = None) -> m.Monitor | Any:
     """The journey's Monitor: `monitor:` values over defaults, checked as a whole."""
     mon, data = header.monitor, header.data
     ok = True
@@ -168,20 +165,8 @@ def _platform(reader: Reader, header: Header) -> m.Platform | Any:
                                      "bundle id> for an app, or url: <https://...> for the web)")
 
 
-def can_run(device: DeviceSpec, platform: m.Platform) -> bool:
-    """Whether a configured device can run journeys of this platform at all."""
-    if device.kind == "browser":
-        return platform is m.Platform.WEB
-    if device.kind == "simulated":
-        return platform is not m.Platform.WEB
-    caps = {k.split(":")[-1]: v for k, v in device.capabilities.items()}
-    if platform is m.Platform.WEB:
-        return bool(caps.get("browserName"))
-    wanted = str(caps.get("platformName", "")).lower()
-    return wanted in ("", platform.value)
-
-
-def _check_devices(reader: Reader, mon: dict[str, Any], platform: Any, config: Config) -> bool:
+def _check_devices(reader: Reader, mon: dict[str, Any], platform: Any,
+                   config: Surroundings) -> bool:
     node = mon.get("#devices")
     items = node.value if isinstance(node, SequenceNode) else [node] if node else []
     names = [d.name for d in config.devices]
@@ -196,19 +181,19 @@ def _check_devices(reader: Reader, mon: dict[str, Any], platform: Any, config: C
                     f" (known tags: {', '.join(tags) or 'none'})"
                 ok = reader.fail(item, f"monitor.devices: no device has the tag "
                                         f"{wanted[4:]!r}{hint}")
-            elif platform is not BAD and not any(can_run(d, platform) for d in found):
+            elif platform is not BAD and not any(d.can_run(platform) for d in found):
                 ok = reader.fail(item, f"monitor.devices: no device tagged {wanted[4:]!r} can "
                                         f"run a {platform} journey")
         elif not found:
             hint = did_you_mean(wanted, names) or f" (known devices: {', '.join(names) or 'none'})"
             ok = reader.fail(item, f"monitor.devices: unknown device {wanted!r}{hint}")
-        elif platform is not BAD and not can_run(found[0], platform):
+        elif platform is not BAD and not found[0].can_run(platform):
             ok = reader.fail(item, f"monitor.devices: device {wanted!r} cannot run a {platform} "
                                     f"journey (it is a {found[0].kind} device)")
     return ok
 
 
-def _check_channels(reader: Reader, alert: dict[str, Any], config: Config) -> bool:
+def _check_channels(reader: Reader, alert: dict[str, Any], config: Surroundings) -> bool:
     node = alert.get("#notify")
     items = node.value if isinstance(node, SequenceNode) else [node] if node else []
     ok = True
@@ -225,7 +210,6 @@ __all__ = [
     "Header",
     "alert_policy",
     "build_monitor",
-    "can_run",
     "default_id",
     "read_alert_policy",
     "read_header",

@@ -31,6 +31,16 @@ _HTML_NAMED = {"&": ("amp", "AMP"), "<": ("lt", "LT"), ">": ("gt", "GT"),
                '"': ("quot", "QUOT"), "'": ("apos",), " ": ("nbsp",), "\xa0": ("nbsp",)}
 
 
+SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
+"""Variable names that look secret: their values are masked even when no journey declares them."""
+
+
+def guessed_secrets(environ: Mapping[str, str]) -> list[str]:
+    """Values of secret-looking variables; short values there are flags and counts, not
+    secrets, and are left alone."""
+    return [v for n, v in environ.items() if SECRET_NAME.search(n) and len(v) >= SHORT]
+
+
 class Masker:
     """Replaces every secret value, in every encoding it may take, by `•••`."""
 
@@ -123,4 +133,4 @@ def _hex(number: int, width: int) -> str:
     return "".join(f"[{d}{d.upper()}]" if d.isalpha() else d for d in f"{number:0{width}x}")
 
 
-__all__ = ["MASK", "SHORT", "Masker"]
+__all__ = ["MASK", "SECRET_NAME", "SHORT", "Masker", "guessed_secrets"]

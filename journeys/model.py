@@ -7,6 +7,7 @@ error (validation, run time) can point into the file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -114,10 +115,29 @@ class Deferred:
 
 # ---- commands -------------------------------------------------------------------------
 
+_ONLY_VARIABLES = re.compile(r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\})+$")
+
+
+def public_link(link: str) -> str:
+    """The link without credentials, query or fragment (tokens live there)."""
+    if "://" not in link:
+        return link.split("?", 1)[0].split("#", 1)[0]
+    scheme, rest = link.split("://", 1)
+    rest = rest.split("?", 1)[0].split("#", 1)[0]
+    authority, slash, path = rest.partition("/")
+    authority = authority.rsplit("@", 1)[-1]
+    return f"{scheme}://{authority}{slash}{path}"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Command:
-    """Keys every command takes."""
+    """Keys every command takes, and what every later layer asks of any command.
+
+    A command says itself what it acts on, in the two forms Ronde shows (`target`: transaction
+    names, stored and compared across runs, never a secret nor a link's tokens; `detail`: the
+    step timeline, `${VAR}` unresolved and masked by the run), which selectors it uses and
+    which commands it nests: nobody else dispatches on its type but the robot's handlers.
+    """
 
     label: str | None = None
     optional: bool = False
@@ -125,17 +145,70 @@ class Command:
 
     #: YAML name of the command (class attribute, set on each subclass).
     name = "command"
+    #: an action whose transaction's time is the load time (launchApp, openLink)
+    loads = False
+    #: an action that submits what was typed (the login action when a secret was typed)
+    submits = False
+    #: a tap's gesture (tapOn, longPressOn, doubleTapOn)
+    long_press = False
+    double_tap = False
+
+    @property
+    def subject(self) -> Selector | None:
+        """The element the command is about, if any."""
+        return getattr(self, "selector", None)
+
+    @property
+    def negated(self) -> bool:
+        """A check that waits for its element to be gone."""
+        return False
+
+    def target(self) -> str:
+        """What it acts on, in transaction names: no secret value, no link token."""
+        if (sel := self.subject) is not None:
+            return sel.describe()
+        if (point := getattr(self, "point", None)) is not None:
+            return f"point {point}".replace(" ", "")
+        return ""
+
+    def detail(self) -> str:
+        """What it acts on, in the step timeline (`${VAR}` unresolved; the run masks values)."""
+        if (sel := self.subject) is not None:
+            return sel.describe()
+        if (point := getattr(self, "point", None)) is not None:
+            return f"point {point}"
+        return ""
+
+    def describe(self) -> str:
+        """`tapOn "Valider" [label]`: the step timeline's form of the command."""
+        text = f"{self.name} {self.detail()}".strip()
+        return f"{text} [{self.label}]" if self.label else text
+
+    def selector_roots(self) -> tuple[Selector | None, ...]:
+        """Every selector the command may evaluate (its conditions' included)."""
+        return (self.subject, getattr(self, "from_", None))
+
+    def children(self) -> tuple[Command, ...]:
+        """The commands it runs in turn (runFlow, repeat, retry)."""
+        return ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LaunchApp(Command):
     name = "launchApp"
+    loads = True
     app_id: str | None = None
     clear_state: bool = False
     stop_app: bool = True
     clear_keychain: bool = False
     permissions: tuple[tuple[str, str], ...] = ()  # Maestro's default: all -> allow
     arguments: tuple[tuple[str, str], ...] = ()
+
+    def target(self) -> str:
+        return self.app_id or ""
+
+    def detail(self) -> str:
+        return self.app_id or ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,14 +226,22 @@ class ClearState(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OpenLink(Command):
     name = "openLink"
+    loads = True
     link: str
     browser: bool = False  # open in the browser, not in the app the link belongs to
     auto_verify: bool = False
+
+    def target(self) -> str:
+        return public_link(self.link)
+
+    def detail(self) -> str:
+        return self.link
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TapOn(Command):
     name = "tapOn"
+    submits = True
     selector: Selector | None = None  # None: `point` is set
     point: Point | None = None
     repeat: int = 1
@@ -172,6 +253,7 @@ class TapOn(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LongPressOn(Command):
     name = "longPressOn"
+    long_press = True
     selector: Selector | None = None
     point: Point | None = None
 
@@ -179,6 +261,7 @@ class LongPressOn(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DoubleTapOn(Command):
     name = "doubleTapOn"
+    double_tap = True
     selector: Selector | None = None
     point: Point | None = None
 
@@ -187,6 +270,13 @@ class DoubleTapOn(Command):
 class InputText(Command):
     name = "inputText"
     text: str
+
+    def target(self) -> str:
+        # the typed text may be a secret: only `${NAME}` references (names, never values)
+        return self.text if _ONLY_VARIABLES.match(self.text) else ""
+
+    def detail(self) -> str:
+        return f'"{self.text}"'
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -198,7 +288,14 @@ class EraseText(Command):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PressKey(Command):
     name = "pressKey"
+    submits = True
     key: str
+
+    def target(self) -> str:
+        return self.key
+
+    def detail(self) -> str:
+        return self.key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +325,10 @@ class AssertNotVisible(Command):
     name = "assertNotVisible"
     selector: Selector
 
+    @property
+    def negated(self) -> bool:
+        return True
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExtendedWaitUntil(Command):
@@ -237,6 +338,17 @@ class ExtendedWaitUntil(Command):
     visible: Selector | None = None
     not_visible: Selector | None = None
     timeout_ms: int | None = None
+
+    @property
+    def subject(self) -> Selector | None:
+        return self.visible or self.not_visible
+
+    @property
+    def negated(self) -> bool:
+        return self.not_visible is not None
+
+    def selector_roots(self) -> tuple[Selector | None, ...]:
+        return (self.visible, self.not_visible)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -254,6 +366,10 @@ class ScrollUntilVisible(Command):
     speed: int = 40  # 0-100: Maestro's scroll speed (100 is the fastest swipe)
     center_element: bool = False
 
+    @property
+    def subject(self) -> Selector | None:
+        return self.element
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Swipe(Command):
@@ -266,11 +382,24 @@ class Swipe(Command):
     from_: Selector | None = None
     duration_ms: int | None = None  # Maestro's default: 400ms
 
+    def target(self) -> str:
+        if self.direction is not None:
+            return str(self.direction)
+        if self.start is not None and self.end is not None:
+            return f"{str(self.start).replace(' ', '')} to {str(self.end).replace(' ', '')}"
+        return ""
+
+    def detail(self) -> str:
+        return str(self.direction or f"{self.start} -> {self.end}")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TakeScreenshot(Command):
     name = "takeScreenshot"
     path: str
+
+    def detail(self) -> str:
+        return self.path
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +429,15 @@ class RunFlow(Command):
     on_flow_start: tuple[Command, ...] = ()
     on_flow_complete: tuple[Command, ...] = ()
 
+    def detail(self) -> str:
+        return self.file or "(inline)"
+
+    def selector_roots(self) -> tuple[Selector | None, ...]:
+        return () if self.when is None else (self.when.visible, self.when.not_visible)
+
+    def children(self) -> tuple[Command, ...]:
+        return self.commands
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Repeat(Command):
@@ -309,6 +447,12 @@ class Repeat(Command):
     times: int | None = None
     while_: Condition | None = None
     commands: tuple[Command, ...] = ()
+
+    def selector_roots(self) -> tuple[Selector | None, ...]:
+        return () if self.while_ is None else (self.while_.visible, self.while_.not_visible)
+
+    def children(self) -> tuple[Command, ...]:
+        return self.commands
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -321,6 +465,9 @@ class Retry(Command):
     commands: tuple[Command, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     file_env: tuple[tuple[str, str], ...] = ()
+
+    def children(self) -> tuple[Command, ...]:
+        return self.commands
 
 
 # ---- device commands (Maestro's, beyond the first subset) -------------------------------
@@ -445,6 +592,9 @@ class RunScript(Command):
     env: tuple[tuple[str, str], ...] = ()
     when: Condition | None = None
 
+    def detail(self) -> str:
+        return self.file
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EvalScript(Command):
@@ -453,6 +603,9 @@ class EvalScript(Command):
     name = "evalScript"
     script: str
 
+    def detail(self) -> str:
+        return self.script
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AssertTrue(Command):
@@ -460,6 +613,9 @@ class AssertTrue(Command):
 
     name = "assertTrue"
     condition: str
+
+    def detail(self) -> str:
+        return self.condition
 
 
 ACTIONS: tuple[type[Command], ...] = (

@@ -27,7 +27,7 @@ from journeys.workspace import Workspace, read_workspace
 from journeys.yamlnodes import MappingNode, Node, ScalarNode, SequenceNode, Source, kind_of
 
 if TYPE_CHECKING:
-    from ronde.config import Config
+    from journeys.context import Surroundings
 
 MAX_MEDIA_BYTES = 100 * 1024 * 1024
 _SHAPE = "expected a header mapping, `---`, then a list of commands"
@@ -55,7 +55,7 @@ class _Loader:
     """Parses files once each (runFlow targets are shared), refusing include cycles and
     sub-flows outside `roots` (the folders given, and the policy's flow_roots)."""
 
-    def __init__(self, config: Config | None = None, policy: FilePolicy | None = None,
+    def __init__(self, config: Surroundings | None = None, policy: FilePolicy | None = None,
                  roots: Iterable[Path] = ()) -> None:
         self.config = config
         self.policy = policy or (config.file_policy if config is not None else DEFAULT_POLICY)
@@ -275,7 +275,7 @@ def _shape_of(node: Node) -> str:
     return "a text" if isinstance(node, ScalarNode) and node.value else kind_of(node)
 
 
-def load_journey(path: str | os.PathLike[str], config: Config | None = None, *,
+def load_journey(path: str | os.PathLike[str], config: Surroundings | None = None, *,
                  policy: FilePolicy | None = None) -> m.Journey:
     """One journey file (its runFlow files included), fully parsed; JourneyError otherwise."""
     file = Path(path)
@@ -332,7 +332,7 @@ def workspace_files(paths: Iterable[str | os.PathLike[str]],
     return files, problems, owners
 
 
-def load_journeys(paths: Iterable[str | os.PathLike[str]], config: Config | None = None, *,
+def load_journeys(paths: Iterable[str | os.PathLike[str]], config: Surroundings | None = None, *,
                   policy: FilePolicy | None = None) -> tuple[list[m.Journey], list[Problem]]:
     """The good journeys among files and folders, and the problems of all the others.
 

@@ -35,7 +35,7 @@ def _reachable(commands: Iterable[m.Command], platform: m.Platform) -> Iterable[
         when = getattr(cmd, "when", None) or getattr(cmd, "while_", None)
         if isinstance(when, m.Condition) and when.platform not in (None, platform):
             continue
-        yield from _reachable(getattr(cmd, "commands", ()), platform)
+        yield from _reachable(cmd.children(), platform)
 
 
 __all__ = ["platform_problems"]

@@ -6,29 +6,10 @@ so they always agree on what a transaction is.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from journeys.model import (
-    ACTIONS,
-    CHECKS,
-    AssertNotVisible,
-    Command,
-    ExtendedWaitUntil,
-    InputText,
-    LaunchApp,
-    OpenLink,
-    PressKey,
-    Repeat,
-    Retry,
-    RunFlow,
-    ScrollUntilVisible,
-    Selector,
-    Swipe,
-)
-
-_ONLY_VARIABLES = re.compile(r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*\})+$")
+from journeys.model import ACTIONS, CHECKS, Command
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,54 +19,11 @@ class Transaction:
     check: Command
     is_load: bool  # launchApp / openLink: this transaction's time is the load time
 
-def _target(cmd: Command) -> str:
-    sel: Selector | None = getattr(cmd, "selector", None)
-    if isinstance(cmd, ExtendedWaitUntil):
-        sel = cmd.visible or cmd.not_visible
-    elif isinstance(cmd, ScrollUntilVisible):
-        sel = cmd.element
-    if sel is not None:
-        return sel.describe()
-    if (point := getattr(cmd, "point", None)) is not None:
-        return f"point {point}".replace(" ", "")
-    if isinstance(cmd, LaunchApp):
-        return cmd.app_id or ""
-    if isinstance(cmd, OpenLink):
-        return _public_link(cmd.link)
-    if isinstance(cmd, PressKey):
-        return cmd.key
-    if isinstance(cmd, InputText):
-        # the typed text may be a secret: only `${NAME}` references (names, never values)
-        return cmd.text if _ONLY_VARIABLES.match(cmd.text) else ""
-    if isinstance(cmd, Swipe):
-        if cmd.direction is not None:
-            return str(cmd.direction)
-        if cmd.start is not None and cmd.end is not None:
-            return f"{_point(cmd.start)} to {_point(cmd.end)}"
-    return ""
-
-
-def _point(point: object) -> str:
-    return str(point).replace(" ", "")
-
-
-def _public_link(link: str) -> str:
-    """The link without credentials, query or fragment (tokens live there)."""
-    if "://" not in link:
-        return link.split("?", 1)[0].split("#", 1)[0]
-    scheme, rest = link.split("://", 1)
-    rest = rest.split("?", 1)[0].split("#", 1)[0]
-    authority, slash, path = rest.partition("/")
-    authority = authority.rsplit("@", 1)[-1]
-    return f"{scheme}://{authority}{slash}{path}"
-
 def default_name(action: Command, check: Command) -> str:
     """`tapOn "Valider" -> welcome_banner`: readable and stable while the file is unchanged."""
-    left = f"{action.name} {_target(action)}".strip()
-    right = _target(check)
-    if isinstance(check, AssertNotVisible) or (
-        isinstance(check, ExtendedWaitUntil) and check.not_visible is not None
-    ):
+    left = f"{action.name} {action.target()}".strip()
+    right = check.target()
+    if check.negated:
         right = f"not {right}"
     return f"{left} -> {right}" if right else left
 
@@ -96,7 +34,7 @@ def pair_transactions(commands: Sequence[Command]) -> dict[int, Transaction]:
         action, check = commands[i], commands[i + 1]
         if isinstance(action, ACTIONS) and isinstance(check, CHECKS):
             name = action.label or default_name(action, check)
-            found[i] = Transaction(name, action, check, isinstance(action, LaunchApp | OpenLink))
+            found[i] = Transaction(name, action, check, action.loads)
     return found
 
 def iter_transactions(commands: Sequence[Command]) -> Iterator[Transaction]:
@@ -105,7 +43,6 @@ def iter_transactions(commands: Sequence[Command]) -> Iterator[Transaction]:
     for i, cmd in enumerate(commands):
         if i in pairs:
             yield pairs[i]
-        if isinstance(cmd, RunFlow | Repeat | Retry):
-            yield from iter_transactions(cmd.commands)
+        yield from iter_transactions(cmd.children())
 
 __all__ = ["Transaction", "default_name", "iter_transactions", "pair_transactions"]

@@ -1,7 +1,9 @@
 """Each journey command with Maestro's semantics: one function per command type.
 
-The executor (robots.executor) dispatches on the command's type through `HANDLERS`; actions
-return the clock time at which they were sent, checks the `WaitOutcome` of their polls.
+The executor (robots.executor) dispatches on the command's type through the table it is
+handed (`robots.handlers`, which joins `SCREEN_HANDLERS` here with the device and script
+commands' tables); actions return the clock time at which they were sent, checks the
+`WaitOutcome` of their polls.
 """
 
 from __future__ import annotations
@@ -16,16 +18,13 @@ from journeys.js.template import names_in
 from journeys.links import link_problem
 from journeys.model import (
     AssertNotVisible,
-    AssertTrue,
     AssertVisible,
     Back,
     ClearState,
     Command,
-    Condition,
     Direction,
     DoubleTapOn,
     EraseText,
-    EvalScript,
     ExtendedWaitUntil,
     HideKeyboard,
     InputText,
@@ -36,7 +35,6 @@ from journeys.model import (
     PressKey,
     Repeat,
     RunFlow,
-    RunScript,
     Scroll,
     ScrollUntilVisible,
     Selector,
@@ -46,13 +44,18 @@ from journeys.model import (
     TapOn,
     WaitForAnimationToEnd,
 )
+from journeys.results import Category
 from journeys.variables import Variables
 from robots.backends.base import DeviceControls, Element, Snapshot
-from robots.device_commands import DEVICE_HANDLERS, controls
-from robots.exceptions import CheckFailed, ElementNotFound, StaleElement, StepFailed
+from robots.conditions import holds
+from robots.exceptions import (
+    BackendUnsupported,
+    CheckFailed,
+    ElementNotFound,
+    StaleElement,
+    StepFailed,
+)
 from robots.measure import WaitOutcome, is_busy, is_stable, wait_until
-from robots.result import Category
-from robots.script_commands import assert_true, eval_script, run_script, script_holds
 from robots.selectors import find_one
 
 if TYPE_CHECKING:
@@ -61,6 +64,14 @@ if TYPE_CHECKING:
 SWIPE_MS = 300  # scroll's swipe
 SWIPE_DEFAULT_MS = 400  # Maestro's default swipe duration
 TAP_REPEAT_DELAY_MS = 100  # Maestro's default gap between repeated taps
+
+
+def controls(ex: Executor, cmd: Command) -> DeviceControls:
+    """The backend's device controls, or a clear step failure naming the command."""
+    if not isinstance(ex.backend, DeviceControls):
+        raise BackendUnsupported(f"{cmd.name} is not supported by this device "
+                                 f"({ex.backend.platform})")
+    return ex.backend
 
 
 # actions ------------------------------------------------------------------------------
@@ -175,8 +186,8 @@ def _tap(ex: Executor, cmd: TapOn | LongPressOn | DoubleTapOn, v: Variables) -> 
                 sent = ex.call(
                     ex.backend.tap,
                     el,
-                    long_press=isinstance(cmd, LongPressOn),
-                    double=isinstance(cmd, DoubleTapOn),
+                    long_press=cmd.long_press,
+                    double=cmd.double_tap,
                     deadline=deadline,
                     what=f"{cmd.name} {cmd.selector.describe()}",
                 )
@@ -219,8 +230,8 @@ def _tap_point(ex: Executor, cmd: TapOn | LongPressOn | DoubleTapOn, v: Variable
         if i:
             time.sleep((typed(cmd.delay_ms, v) if isinstance(cmd, TapOn) and cmd.delay_ms
                         is not None else TAP_REPEAT_DELAY_MS) / 1000)
-        sent = ex.call(device.tap_at, x, y, long_press=isinstance(cmd, LongPressOn),
-                       double=isinstance(cmd, DoubleTapOn), deadline=deadline,
+        sent = ex.call(device.tap_at, x, y, long_press=cmd.long_press,
+                       double=cmd.double_tap, deadline=deadline,
                        what=f"{cmd.name} {point}")
     return sent
 
@@ -480,21 +491,6 @@ def wait_for_animation(ex: Executor, cmd: WaitForAnimationToEnd, v: Variables) -
 # flows --------------------------------------------------------------------------------
 
 
-def holds(ex: Executor, cond: Condition, v: Variables) -> bool:
-    if cond.platform is not None and cond.platform != ex.journey.platform:
-        return False
-    if not script_holds(ex, cond, v):
-        return False
-    if cond.visible is None and cond.not_visible is None:
-        return True
-    snapshot = ex.snap(ex.step_deadline())
-    if cond.visible is not None and find_one(snapshot, cond.visible, v.resolve) is None:
-        return False
-    return not (
-        cond.not_visible is not None and find_one(snapshot, cond.not_visible, v.resolve) is not None
-    )
-
-
 def run_flow(ex: Executor, cmd: RunFlow, v: Variables) -> None:
     if cmd.when is not None and not holds(ex, cmd.when, v):
         return
@@ -518,10 +514,7 @@ def repeat(ex: Executor, cmd: Repeat, v: Variables) -> None:
         done += 1
 
 
-HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
-    RunScript: run_script,
-    EvalScript: eval_script,
-    AssertTrue: assert_true,
+SCREEN_HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
     LaunchApp: launch_app,
     StopApp: stop_app,
     ClearState: clear_state,
@@ -544,5 +537,4 @@ HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
     TakeScreenshot: take_screenshot,
     RunFlow: run_flow,
     Repeat: repeat,
-    **DEVICE_HANDLERS,
 }

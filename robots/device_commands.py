@@ -36,10 +36,11 @@ from journeys.model import (
     ToggleAirplaneMode,
     Travel,
 )
+from journeys.results import Category
 from journeys.variables import Variables
 from robots.backends.base import DeviceControls
-from robots.exceptions import BackendUnsupported, StaleElement, StepFailed
-from robots.result import Category
+from robots.commands import controls, type_text, wait_element
+from robots.exceptions import StaleElement, StepFailed
 
 if TYPE_CHECKING:
     from robots.executor import Executor
@@ -50,14 +51,6 @@ TRAVEL_STEP_S = 1.0  # one location update a second, as a phone's GPS gives
 _EARTH_M = 6_371_000.0
 _FIRST = ("Alex", "Camille", "Sam", "Noa", "Jules", "Robin", "Charlie", "Maxime", "Lou", "Sacha")
 _LAST = ("Martin", "Bernard", "Dubois", "Durand", "Leroy", "Moreau", "Simon", "Laurent")
-
-
-def controls(ex: Executor, cmd: Command) -> DeviceControls:
-    """The backend's device controls, or a clear step failure naming the command."""
-    if not isinstance(ex.backend, DeviceControls):
-        raise BackendUnsupported(f"{cmd.name} is not supported by this device "
-                                 f"({ex.backend.platform})")
-    return ex.backend
 
 
 def kill_app(ex: Executor, cmd: KillApp, v: Variables) -> float:
@@ -75,8 +68,6 @@ def clear_keychain(ex: Executor, cmd: ClearKeychain, v: Variables) -> float:
 def copy_text_from(ex: Executor, cmd: CopyTextFrom, v: Variables) -> None:
     """Remembers the element's text (else hint, else label), as Maestro does; the device's
     clipboard gets it too when the device has one."""
-    from robots.commands import wait_element
-
     deadline = ex.step_deadline()
     el, _ = wait_element(ex, cmd.selector, v, deadline, cmd.name)
     text = el.text or el.hint or el.label
@@ -90,8 +81,6 @@ def copy_text_from(ex: Executor, cmd: CopyTextFrom, v: Variables) -> None:
 
 def paste_text(ex: Executor, cmd: PasteText, v: Variables) -> float | None:
     """Types what copyTextFrom remembered; nothing copied in this run: the device clipboard."""
-    from robots.commands import type_text
-
     deadline = ex.step_deadline()
     text = ex.state.copied_text
     if text is None and isinstance(ex.backend, DeviceControls):
@@ -101,21 +90,26 @@ def paste_text(ex: Executor, cmd: PasteText, v: Variables) -> float | None:
     return type_text(ex, text, deadline, cmd.name)
 
 
+def _email(_length: int, rng: random.Random) -> str:
+    user = "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
+    return f"{user}@example.com"
+
+
+# by `InputRandom.random`: what each inputRandom* command types
+_GENERATORS: dict[str, Callable[[int, random.Random], str]] = {
+    "text": lambda n, rng: "".join(rng.choice(string.ascii_letters) for _ in range(n)),
+    "number": lambda n, rng: "".join(rng.choice(string.digits) for _ in range(n)),
+    "email": _email,
+    "person_name": lambda _n, rng: f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
+}
+
+
 def random_text(cmd: InputRandom, length: int, rng: random.Random) -> str:
     """Maestro's generators: letters, digits, an e-mail address or a person's name."""
-    if isinstance(cmd, InputRandomNumber):
-        return "".join(rng.choice(string.digits) for _ in range(length))
-    if isinstance(cmd, InputRandomEmail):
-        user = "".join(rng.choice(string.ascii_lowercase) for _ in range(8))
-        return f"{user}@example.com"
-    if isinstance(cmd, InputRandomPersonName):
-        return f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
-    return "".join(rng.choice(string.ascii_letters) for _ in range(length))
+    return _GENERATORS[cmd.random](length, rng)
 
 
 def input_random(ex: Executor, cmd: InputRandom, v: Variables) -> float:
-    from robots.commands import type_text
-
     length = max(1, typed(cmd.length, v))
     text = random_text(cmd, length, random.SystemRandom())
     return type_text(ex, text, ex.step_deadline(), cmd.name)

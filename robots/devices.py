@@ -1,9 +1,24 @@
-"""What a device is to the robot: a name, tags, and how to reach it (from `ronde.yaml`)."""
+"""What a device is to the robot: a name, tags, how to reach it, and which journeys it runs.
+
+Device kinds are declared here once (`DeviceKind`); adding one means a member here, its
+`ronde.yaml` reading in `ronde/config.py` and its backend in `robots/backends/__init__.py`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
+
+from journeys.model import Platform
+
+
+class DeviceKind(StrEnum):
+    """How a configured device is reached: the key that declares it in `ronde.yaml`."""
+
+    SIMULATED = "simulated"  # a simulated device (emulators/), Appium managed by Ronde
+    APPIUM = "appium"  # any Appium URL (local, Selenium Grid, cloud farm) + capabilities
+    BROWSER = "browser"  # mobile web in Chromium with a phone's emulation profile
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +39,41 @@ class DeviceSpec:
     line: int | None = None  # where it stands in ronde.yaml
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> DeviceKind:
         if self.simulated_app:
-            return "simulated"
+            return DeviceKind.SIMULATED
         if self.browser_emulate:
-            return "browser"
-        return "appium"
+            return DeviceKind.BROWSER
+        return DeviceKind.APPIUM
+
+    @property
+    def managed_appium(self) -> bool:
+        """A simulated device without an Appium URL of its own: Ronde starts Appium for it."""
+        return self.kind is DeviceKind.SIMULATED and not self.appium_url
 
     def matches(self, wanted: str) -> bool:
         """A journey's `devices:` item: a device name or `tag:<tag>`."""
         if wanted.startswith("tag:"):
             return wanted[4:] in self.tags
         return wanted == self.name
+
+    def can_run(self, platform: Platform) -> bool:
+        """Whether this device can run journeys of this platform at all: the one rule that
+        `validate`, the parser, `ronde run` and the scheduler's pool all apply."""
+        return can_run(self, platform)
+
+
+def can_run(device: DeviceSpec, platform: Platform) -> bool:
+    """Whether a configured device can run journeys of this platform at all."""
+    if device.kind is DeviceKind.BROWSER:
+        return platform is Platform.WEB
+    if device.kind is DeviceKind.SIMULATED:
+        return platform is not Platform.WEB
+    caps = {k.split(":")[-1]: v for k, v in device.capabilities.items()}
+    if platform is Platform.WEB:
+        return bool(caps.get("browserName"))
+    wanted = str(caps.get("platformName", "")).lower()
+    return wanted in ("", platform.value)
+
+
+__all__ = ["DeviceKind", "DeviceSpec", "can_run"]

@@ -20,6 +20,7 @@ from selenium.common.exceptions import (
 )
 
 from journeys.errors import JourneyError
+from journeys.results import Category, Status
 from robots.backends.base import AppState, Snapshot
 from robots.exceptions import (
     BackendUnsupported,
@@ -32,7 +33,6 @@ from robots.exceptions import (
 from robots.executor import Failure
 from robots.httpstatus import HttpSign, from_browser, from_logs
 from robots.patterns import DEFAULT_PATTERNS, Patterns
-from robots.result import Category, Status
 
 _LOST = ("session is either terminated", "session not found", "no such session",
          "invalid session id", "device offline", "device not found", "instrumentation process",

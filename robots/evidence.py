@@ -18,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
+from journeys.results import Artifact, StepResult, TransactionResult
 from journeys.variables import Masker
-from robots.result import Artifact, StepResult, TransactionResult
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _DROPPING = threading.Event()  # set while evidence files cannot be written: said once

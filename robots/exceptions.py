@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from robots.result import Category
+from journeys.results import Category
 
 
 class RobotError(Exception):

@@ -1,4 +1,4 @@
-"""Runs journey command lists: dispatch on the command type (robots.commands), the step
+"""Runs journey command lists: dispatch on the command type (robots.handlers), the step
 timeline, and the transactions measured from each action to the check that follows it.
 
 Every device call goes through the session's `Caller`, bounded by the step's deadline (and the
@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from journeys.model import (
     Command,
     Journey,
-    PressKey,
-    TapOn,
 )
+from journeys.results import Category, Status, TransactionResult
 from journeys.transactions import Transaction, pair_transactions
 from journeys.variables import Variables
 from robots.backends.base import DeviceBackend, Element, Snapshot
@@ -35,7 +34,6 @@ from robots.failfast import FailureWatch
 from robots.js.engine import ScriptEngine
 from robots.measure import WaitOutcome, response_time
 from robots.patterns import DEFAULT_PATTERNS, Patterns
-from robots.result import Category, Status, TransactionResult
 from robots.steps import Record
 from robots.walk import selectors
 
@@ -89,8 +87,10 @@ class Executor:
                  *, clock: Clock, run_start: float, journey_deadline: float,
                  on_step: Callable[[str, Status], None] | None = None,
                  patterns: Patterns = DEFAULT_PATTERNS,
-                 scripts: ScriptEngine | None = None) -> None:
+                 scripts: ScriptEngine | None = None,
+                 handlers: Mapping[type[Command], Callable[..., Any]]) -> None:
         self.backend = backend
+        self.handlers = handlers  # robots.handlers.HANDLERS: the runner hands it over
         self.scripts = scripts
         self.caller = caller
         self.journey = journey
@@ -293,12 +293,9 @@ class Executor:
 
     def execute(self, cmd: Command, variables: Variables) -> Any:
         """Runs one command. Actions return the time they were sent; checks a WaitOutcome."""
-        from robots.commands import HANDLERS
-
-        handler = HANDLERS.get(type(cmd))
+        handler = self.handlers.get(type(cmd))
         if handler is None:
             raise BackendUnsupported(f"{cmd.name} is not supported by the robot")
-        if self.state.secret_typed and self.state.login_action is None and isinstance(
-                cmd, TapOn | PressKey):
+        if self.state.secret_typed and self.state.login_action is None and cmd.submits:
             self.state.login_action = cmd  # the action that submits typed credentials
         return handler(self, cmd, variables)

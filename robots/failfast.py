@@ -14,13 +14,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from journeys.model import Journey, Selector
+from journeys.results import Category
 from journeys.textmatch import Matcher, PatternTimeout
 from robots.backends.base import Element, Snapshot
 from robots.exceptions import StepFailed
 from robots.httpstatus import from_browser
 from robots.measure import is_busy
 from robots.patterns import Patterns
-from robots.result import Category
 
 BLANK_HOLD_S = 3.0  # a screen blank this long (no text, no spinner) is not loading any more
 GONE_HOLD_S = 1.0  # the home screen this long in front: the app is gone (crashed or closed)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from robots.result import Category
+from journeys.results import Category
 
 # Chromium's `net::ERR_*` codes that mean the server answered, but wrongly.
 _SERVER_ERRORS = frozenset({

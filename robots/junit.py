@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from robots.result import RunResult, Status
+from journeys.results import RunResult, Status
 
 
 def junit_xml(results: Sequence[RunResult], suite: str = "ronde") -> str:

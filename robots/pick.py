@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from journeys.header import can_run
 from journeys.model import Journey, Platform
-from robots.devices import DeviceSpec
+from robots.devices import DeviceSpec, can_run
 from robots.exceptions import RobotError
 
 
@@ -15,7 +14,7 @@ class NoDevice(RobotError):
 
 
 def compatible(device: DeviceSpec, journey: Journey) -> bool:
-    """The one rule `validate` and the scheduler use too (`journeys.header.can_run`)."""
+    """The one rule `validate` and the scheduler use too (`robots.devices.can_run`)."""
     return can_run(device, journey.platform)
 
 

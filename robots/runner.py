@@ -20,6 +20,7 @@ from pathlib import Path
 from journeys.errors import JourneyError
 from journeys.links import link_problem
 from journeys.model import Journey, Platform
+from journeys.results import Category, RunResult, Status
 from journeys.variables import Variables
 from robots.backends import open_backend
 from robots.backends.base import DeviceBackend, DeviceInfo
@@ -30,11 +31,12 @@ from robots.evidence import EvidenceWriter, secret_masker
 from robots.exceptions import DeviceTimeout, ScriptError, SessionError
 from robots.executor import Executor, Failure
 from robots.failfast import ScreenFailure
+from robots.handlers import HANDLERS
 from robots.js.engine import ScriptEngine
 from robots.logmask import masking
 from robots.patterns import DEFAULT_PATTERNS, Patterns
-from robots.result import Category, RunResult, Status
 from robots.steps import Record
+from robots.version import VERSION
 from robots.walk import css_queries
 
 log = logging.getLogger("ronde.robot")
@@ -143,7 +145,8 @@ class _Run:
         self.deadline = self.exec_start + self.timeout_s
         executor = Executor(backend, self.caller, self.journey, self.record, clock=self.clock,
                             run_start=self.t0, journey_deadline=self.deadline,
-                            on_step=self.on_step, patterns=self.patterns, scripts=scripts)
+                            on_step=self.on_step, patterns=self.patterns, scripts=scripts,
+                            handlers=HANDLERS)
         failure: Failure | None = None
         try:
             executor.run_hooked(self.journey.on_flow_start, self.journey.commands,
@@ -286,8 +289,6 @@ class _Run:
 
     def _base(self, status: Status, category: Category | None, error: str | None,
               duration_s: float, **fields: object) -> RunResult:
-        from ronde import __version__
-
         return RunResult(
             journey=self.journey.id, device=self.device.name, status=status,
             category=category, started_at=self.started_at, ended_at=self.wall(),
@@ -295,7 +296,7 @@ class _Run:
             error=error, navigation_timing=dict(self.navigation_timing), run_id=self.run_id,
             journey_hash=self.journey.definition_hash, platform=str(self.journey.platform),
             os_version=self.info.os_version, app_version=self.info.app_version,
-            device_model=self.info.model, robot_version=__version__,
+            device_model=self.info.model, robot_version=VERSION,
             robot_host=socket.gethostname(), **fields,  # type: ignore[arg-type]
         )
 

@@ -1,26 +1,21 @@
-"""The JavaScript commands (runScript, evalScript, assertTrue) and `true:` conditions, run on
-the run's engine (robots.js.engine) with Maestro's semantics."""
+"""The JavaScript commands (runScript, evalScript, assertTrue), run on the run's engine
+(robots.js.engine) with Maestro's semantics; conditions' `true:` parts are robots.conditions'."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from journeys.model import AssertTrue, Condition, EvalScript, RunScript
+from journeys.model import AssertTrue, Command, EvalScript, RunScript
 from journeys.variables import Variables
+from robots.conditions import holds
 from robots.exceptions import CheckFailed
 
 if TYPE_CHECKING:
     from robots.executor import Executor
 
 
-def script_holds(ex: Executor, cond: Condition, v: Variables) -> bool:
-    """A condition's `true:` part: its `${...}` value is truthy (or there is none)."""
-    return cond.script is None or ex.js().truthy(v.resolve(cond.script, cond.pos))
-
-
 def run_script(ex: Executor, cmd: RunScript, v: Variables) -> None:
-    from robots.commands import holds  # the visibility and platform parts of `when:`
-
     ex.step_deadline()  # the journey's own timeout comes first
     if cmd.when is not None and not holds(ex, cmd.when, v):
         return
@@ -40,4 +35,11 @@ def assert_true(ex: Executor, cmd: AssertTrue, v: Variables) -> None:
         raise CheckFailed(f"assertTrue: {cmd.condition} is false (its value: {value!r})")
 
 
-__all__ = ["assert_true", "eval_script", "run_script", "script_holds"]
+SCRIPT_HANDLERS: dict[type[Command], Callable[[Executor, Any, Variables], Any]] = {
+    RunScript: run_script,
+    EvalScript: eval_script,
+    AssertTrue: assert_true,
+}
+
+
+__all__ = ["SCRIPT_HANDLERS", "assert_true", "eval_script", "run_script"]

@@ -1,3 +1,5 @@
 """The user-facing shell: command line, configuration loading, dashboard, reports."""
 
-__version__ = "0.1.0"
+from robots.version import VERSION as __version__
+
+__all__ = ["__version__"]

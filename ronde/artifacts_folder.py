@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ronde.config import Config
-
+DEFAULT_ARTIFACTS = Path("artifacts")  # `artifacts:` when ronde.yaml sets none
 MARKER = ".ronde-artifacts"
 _MARKER_TEXT = "This folder holds Ronde's evidence; Ronde prunes old runs from it.\n"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -70,12 +68,21 @@ def _real(path: Path) -> Path:
         return Path(os.path.abspath(path))
 
 
-def mark_config_artifacts(config: Config) -> None:
-    """Marks the configured (or default) artifacts folder before the robot writes into it."""
-    from ronde.config import DEFAULT_ARTIFACTS
+class _Configured(Protocol):
+    @property
+    def artifacts_dir(self) -> Path: ...
 
+
+def mark_config_artifacts(config: _Configured) -> None:
+    """Marks the configured (or default) artifacts folder before the robot writes into it."""
     folder = Path(config.artifacts_dir)
     mark_artifacts_folder(folder, default=folder == DEFAULT_ARTIFACTS)
 
 
-__all__ = ["MARKER", "artifacts_problem", "mark_artifacts_folder", "mark_config_artifacts"]
+__all__ = [
+    "DEFAULT_ARTIFACTS",
+    "MARKER",
+    "artifacts_problem",
+    "mark_artifacts_folder",
+    "mark_config_artifacts",
+]

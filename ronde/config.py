@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from journeys.cron import check_cron
@@ -22,7 +22,7 @@ from journeys.durations import MAINTENANCE_MAX, REMIND_MAX, check_bounds, parse_
 from journeys.errors import Problem, ProblemsError
 from journeys.files import SUFFIXES, UnreadableFile, read_text
 from journeys.header import alert_policy
-from journeys.model import AlertPolicy, Position
+from journeys.model import Position
 from journeys.policy import DEFAULT_POLICY, FilePolicy
 from journeys.reader import BAD
 from journeys.reader import Reader as JourneyReader
@@ -41,12 +41,17 @@ from journeys.yamlnodes import (
     scalar,
 )
 from robots.backends.profiles import PROFILES
-from robots.devices import DeviceSpec
+from robots.devices import DeviceKind, DeviceSpec
+from ronde.artifacts_folder import DEFAULT_ARTIFACTS, artifacts_problem
 from ronde.dashboard.settings import DashboardSettings, read_dashboard
+from scheduler.alerts.settings import AlertSettings
+from scheduler.maintenance import MaintenanceWindow
+
+if TYPE_CHECKING:
+    from scheduler.notify.channels import UrlProblem
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_STORAGE = "sqlite:///ronde.db"
-DEFAULT_ARTIFACTS = Path("artifacts")
 DEMO_APP = PROJECT_DIR / "emulators" / "apps" / "demo-shop.yaml"
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -61,59 +66,6 @@ MIN_REMIND_MS = 60_000
 
 class ConfigError(ProblemsError):
     """ronde.yaml is not valid; `.problems` says where and why."""
-
-
-@dataclass(frozen=True, slots=True)
-class MaintenanceWindow:
-    """A time when failures are expected: runs are skipped and nobody is paged.
-
-    Either `cron` + `duration_ms` (a recurring window, in `timezone`) or `start`/`end`
-    (one window, timezone-aware). `journeys` / `devices` select what it covers: ids or
-    names, or `tag:<tag>`; empty means everything. Whether one is in force is decided in one
-    place, `scheduler.maintenance.active_windows`.
-    """
-
-    name: str
-    cron: str | None = None
-    duration_ms: int | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    journeys: tuple[str, ...] = ()
-    devices: tuple[str, ...] = ()
-    timezone: str = "UTC"
-    line: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """`alerts:` in ronde.yaml: what every journey's alerting starts from.
-
-    None means "not set": the engine's built-in value applies (remind every 4h, English and
-    French, every channel for robot incidents; no runbook template: the incident on the
-    dashboard when `dashboard_url` is set, else no runbook link).
-    """
-
-    defaults: AlertPolicy | None = None  # `monitor.alert` keys a journey does not set
-    robot_channels: tuple[str, ...] | None = None  # robot/device incidents (None: all)
-    remind_every_ms: int | None = None  # re-notify while firing and not acknowledged
-    language: str | None = None  # "en", "fr" or "en,fr" (the order of the texts)
-    runbook_url: str | None = None  # template with {journey}, {category} (and {cause})
-
-    @property
-    def default_window(self) -> timedelta:
-        """`defaults.window`: the window `availability_below` and /metrics' alert-window
-        availability use for journeys that set none (1 h when unset)."""
-        return timedelta(milliseconds=(self.defaults or AlertPolicy()).window_ms)
-
-    def runbook(self, journey: str, category: str | None, cause: str | None) -> str | None:
-        """The runbook link of one incident (None when no template is set)."""
-        if self.runbook_url is None:
-            return None
-        from urllib.parse import quote
-
-        return self.runbook_url.format(journey=quote(journey, safe=""),
-                                       category=quote(category or "unknown", safe=""),
-                                       cause=quote(cause or "unknown", safe=""))
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,8 +301,6 @@ class _Reader:
         return url
 
     def artifacts(self, node: Node) -> Path | None:
-        from ronde.artifacts_folder import artifacts_problem
-
         text = self.text(node, "artifacts")
         path = None if text is None else self.base_path(text)
         problem = None if path is None else artifacts_problem(path)
@@ -413,11 +363,11 @@ class _Reader:
             if url is None:
                 continue
             problem = _channel_problem(url)  # quotes no part of the URL but its scheme
-            if problem is not None and not problem.startswith(_USABLE_BUT):
-                self.error(value, f"channels.{name}: {problem}")
+            if problem is not None and not problem.usable:
+                self.error(value, f"channels.{name}: {problem.text}")
                 continue
             if problem is not None:  # a known service with placeholder or malformed tokens
-                self.warn(value, f"channels.{name}: {problem}; alerts to it will fail")
+                self.warn(value, f"channels.{name}: {problem.text}; alerts to it will fail")
             out[name] = url
         return out
 
@@ -461,12 +411,13 @@ class _Reader:
                 self.error(data["remind_every"], "alerts.remind_every: too often (expected at "
                                                  "least 1m)")
             elif ms is not None:
-                fields["remind_every_ms"] = ms
+                fields["renotify_ms"] = ms
         if "language" in data:
-            fields["language"] = self.language(data["language"])
+            fields["lang"] = self.language(data["language"])
         if "runbook_url" in data:
             fields["runbook_url"] = self.runbook_url(data["runbook_url"])
-        return AlertSettings(**{k: v for k, v in fields.items() if v is not None}), refs
+        given = {k: v for k, v in fields.items() if v is not None}
+        return AlertSettings(**given, given=frozenset(given)), refs
 
     def language(self, node: Node) -> str | None:
         where = "alerts.language"
@@ -549,7 +500,7 @@ class _Reader:
         return tuple(out)
 
     def device(self, node: Node, where: str) -> DeviceSpec | None:
-        keys = ("name", "tags", "simulated", "appium", "capabilities", "browser")
+        keys = ("name", "tags", *DeviceKind, "capabilities")
         data = self.mapping(node, where, keys)
         if data is None:
             return None
@@ -562,50 +513,15 @@ class _Reader:
             self.error(data["name"], f"{where}.name: {name!r} is not a valid name (expected "
                                      "letters, digits, '.', '_' or '-')")
         tags = self.texts(data["tags"], f"{where}.tags") if "tags" in data else ()
-        kinds = [k for k in ("simulated", "appium", "browser") if k in data]
+        kinds = [k for k in DeviceKind if k in data]
         if len(kinds) != 1:
-            self.error(node, f"{where}: expected exactly one of simulated, appium or browser "
+            self.error(node, f"{where}: expected exactly one of {expected_one_of(DeviceKind)} "
                              f"(found {expected_one_of(kinds) if kinds else 'none'})")
             return None
         kind = kinds[0]
-        fields: dict[str, Any] = {}
-        if kind == "simulated":
-            sim = self.mapping(data["simulated"], f"{where}.simulated", ("app", "appium"))
-            if sim is not None and "app" not in sim:
-                self.error(sim[""], f"{where}.simulated: missing key 'app' (expected the path "
-                                    "of an app model, e.g. emulators/apps/demo-shop.yaml)")
-            elif sim is not None:
-                app = self.text(sim["app"], f"{where}.simulated.app")
-                if app is not None:
-                    path = self.base_path(app)
-                    bundled = PROJECT_DIR / app  # the app models Ronde ships (demo shop)
-                    if not path.is_file() and not Path(app).is_absolute() and bundled.is_file():
-                        path = bundled
-                    if not path.is_file():
-                        self.error(sim["app"], f"{where}.simulated.app: no such file {app!r} "
-                                               f"(looked for {path})")
-                    elif (problem := _app_model_problem(path)) is not None:
-                        self.error(sim["app"], f"{where}.simulated.app: {app!r} {problem}")
-                    fields["simulated_app"] = str(path)
-            if sim is not None and "appium" in sim:  # a running Appium: `ronde appium`, say
-                fields["appium_url"] = self.url(sim["appium"], f"{where}.simulated.appium",
-                                                _HTTP, "http://127.0.0.1:4723")
-        elif kind == "appium":
-            fields["appium_url"] = self.url(data["appium"], f"{where}.appium", _HTTP,
-                                            "http://host:4723")
-        else:
-            browser = self.mapping(data["browser"], f"{where}.browser", ("emulate",))
-            if browser is not None:
-                emulate = self.text(browser["emulate"], f"{where}.browser.emulate") \
-                    if "emulate" in browser else "Pixel 7"
-                if emulate is not None and emulate.strip().lower() not in PROFILES:
-                    names = [p.name for p in PROFILES.values()]  # else every run: error/session
-                    hint = did_you_mean(emulate, names) or f" (expected one of {', '.join(names)})"
-                    self.error(browser["emulate"], f"{where}.browser.emulate: unknown phone "
-                                                   f"{emulate!r}{hint}")
-                fields["browser_emulate"] = emulate
+        fields = DEVICE_READERS[kind](self, data[kind], f"{where}.{kind}")
         if "capabilities" in data:
-            if kind != "appium":
+            if kind is not DeviceKind.APPIUM:
                 self.error(data["capabilities"], f"{where}.capabilities: only appium devices "
                                                  "take capabilities")
             elif not isinstance(data["capabilities"], MappingNode):
@@ -617,6 +533,49 @@ class _Reader:
         if len(self.src.problems) != before or name is None or tags is None:
             return None
         return DeviceSpec(name=name, tags=tags, line=node.start_mark.line + 1, **fields)
+
+    def simulated_device(self, node: Node, where: str) -> dict[str, Any]:
+        """`simulated: {app: <app model>, appium: <url>}` (DeviceKind.SIMULATED)."""
+        fields: dict[str, Any] = {}
+        sim = self.mapping(node, where, ("app", "appium"))
+        if sim is not None and "app" not in sim:
+            self.error(sim[""], f"{where}: missing key 'app' (expected the path "
+                                "of an app model, e.g. emulators/apps/demo-shop.yaml)")
+        elif sim is not None:
+            app = self.text(sim["app"], f"{where}.app")
+            if app is not None:
+                path = self.base_path(app)
+                bundled = PROJECT_DIR / app  # the app models Ronde ships (demo shop)
+                if not path.is_file() and not Path(app).is_absolute() and bundled.is_file():
+                    path = bundled
+                if not path.is_file():
+                    self.error(sim["app"], f"{where}.app: no such file {app!r} "
+                                           f"(looked for {path})")
+                elif (problem := _app_model_problem(path)) is not None:
+                    self.error(sim["app"], f"{where}.app: {app!r} {problem}")
+                fields["simulated_app"] = str(path)
+        if sim is not None and "appium" in sim:  # a running Appium: `ronde appium`, say
+            fields["appium_url"] = self.url(sim["appium"], f"{where}.appium",
+                                            _HTTP, "http://127.0.0.1:4723")
+        return fields
+
+    def appium_device(self, node: Node, where: str) -> dict[str, Any]:
+        """`appium: <url>` (DeviceKind.APPIUM; `capabilities:` beside it)."""
+        return {"appium_url": self.url(node, where, _HTTP, "http://host:4723")}
+
+    def browser_device(self, node: Node, where: str) -> dict[str, Any]:
+        """`browser: {emulate: <phone>}` (DeviceKind.BROWSER)."""
+        browser = self.mapping(node, where, ("emulate",))
+        if browser is None:
+            return {}
+        emulate = self.text(browser["emulate"], f"{where}.emulate") \
+            if "emulate" in browser else "Pixel 7"
+        if emulate is not None and emulate.strip().lower() not in PROFILES:
+            names = [p.name for p in PROFILES.values()]  # else every run: error/session
+            hint = did_you_mean(emulate, names) or f" (expected one of {', '.join(names)})"
+            self.error(browser["emulate"], f"{where}.emulate: unknown phone "
+                                           f"{emulate!r}{hint}")
+        return {"browser_emulate": emulate}
 
     def maintenance(self, node: Node) -> list[tuple[MaintenanceWindow, Node]]:
         if is_null(node):
@@ -728,6 +687,14 @@ class _Reader:
                                      f"device with {wanted!r}{hint}")
 
 
+DEVICE_READERS: dict[DeviceKind, Callable[[_Reader, Node, str], dict[str, Any]]] = {
+    DeviceKind.SIMULATED: _Reader.simulated_device,
+    DeviceKind.APPIUM: _Reader.appium_device,
+    DeviceKind.BROWSER: _Reader.browser_device,
+}
+"""How each device kind's key reads into `DeviceSpec` fields (`robots.devices.DeviceKind`)."""
+
+
 def _items(node: Node | None) -> list[Node]:
     if node is None or is_null(node):
         return []
@@ -753,15 +720,12 @@ def _app_model_problem(path: Path) -> str | None:
     return None
 
 
-_USABLE_BUT = "Apprise cannot use this"  # url_problem's words for a known, malformed service
-
-
-def _channel_problem(url: str) -> str | None:
+def _channel_problem(url: str) -> UrlProblem | None:
     """Why Apprise could not deliver to `url` (None: it can); never quotes its secrets."""
-    if not _URL.match(url):
-        return "not a URL (expected an Apprise URL like slack://... or mailtos://...)"
-    from scheduler.notify.channels import url_problem
+    from scheduler.notify.channels import UrlProblem, url_problem  # Apprise: only if needed
 
+    if not _URL.match(url):
+        return UrlProblem("not a URL (expected an Apprise URL like slack://... or mailtos://...)")
     return url_problem(url)
 
 

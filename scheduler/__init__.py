@@ -1,1 +1,2 @@
-"""Around-the-clock runs, device pool, alert rules, pre-diagnosis, notifications."""
+"""Around-the-clock runs and device pool; alerting in stages (`alerts` decides, `notify`
+delivers, `signals` holds what they share)."""

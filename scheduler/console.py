@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from robots.result import RunResult, Status
+from journeys.results import RunResult, Status
 from scheduler.events import Event, Kind
 from scheduler.pool import DeviceState
 

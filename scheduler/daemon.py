@@ -26,14 +26,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.util import undefined
 
 from journeys.model import Journey
-from robots.result import RunResult, Status
+from journeys.results import RunResult, Status
 from scheduler.catalog import Catalog, Reload
 from scheduler.console import slowest
 from scheduler.events import Event, Kind
-from scheduler.executor import SlotExecutor
 from scheduler.logs import SecretMask
 from scheduler.recorder import StoreRecorder
 from scheduler.rounds import RoundRunner
+from scheduler.slot_executor import SlotExecutor
 from scheduler.triggers import JourneyTrigger, trigger_for
 
 log = logging.getLogger("ronde.scheduler")
@@ -411,9 +411,9 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 
 def _version() -> str:
-    from ronde import __version__
+    from robots.version import VERSION
 
-    return f"ronde {__version__} on {socket.gethostname()}"
+    return f"ronde {VERSION} on {socket.gethostname()}"
 
 
 __all__ = ["Options", "Robot", "exit_code", "slot_workers"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from robots.result import RunResult
+from journeys.results import RunResult
 
 log = logging.getLogger("ronde.scheduler")
 

@@ -1,12 +1,10 @@
 """Maintenance windows (`maintenance:` in ronde.yaml): when runs are skipped and never alert.
 
 `active_windows` is pure: the scheduler calls it before every run, and the alert engine
-imports it to silence incidents. A window object needs only these attributes (the typed
-windows of `ronde.config` have them; missing ones read as empty):
+imports it to silence incidents. `ronde.config` reads the windows into `MaintenanceWindow`s:
 
-- `name`;
 - one-off: `start` and `end` (aware datetimes), or `start` and `duration_ms`;
-- recurring: `cron` (5-field crontab, in `timezone` — a tzinfo or an IANA name — else UTC) and
+- recurring: `cron` (5-field crontab, in `timezone`, an IANA name, else UTC) and
   `duration_ms`: active from each cron time for that long;
 - scope: `journeys` (journey ids or `tag:<journey tag>`) and `devices` (device names or
   `tag:<device tag>`). An empty scope means everything; both given means both must match.
@@ -15,9 +13,9 @@ windows of `ronde.config` have them; missing ones read as empty):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.base import BaseTrigger
@@ -29,12 +27,33 @@ from scheduler.crontab import cron_trigger
 _TICK = timedelta(microseconds=1)
 
 
+@dataclass(frozen=True, slots=True)
+class MaintenanceWindow:
+    """A time when failures are expected: runs are skipped and nobody is paged.
+
+    Either `cron` + `duration_ms` (a recurring window, in `timezone`) or `start`/`end`
+    (one window, timezone-aware). `journeys` / `devices` select what it covers: ids or
+    names, or `tag:<tag>`; empty means everything. Whether one is in force is decided in one
+    place, `scheduler.maintenance.active_windows`.
+    """
+
+    name: str
+    cron: str | None = None
+    duration_ms: int | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    journeys: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    line: int | None = None
+
+
 def active_windows(
-    windows: Iterable[Any],
+    windows: Iterable[MaintenanceWindow],
     journey: Journey | str | None,
     device: DeviceSpec | str | None,
     at: datetime,
-) -> list[Any]:
+) -> list[MaintenanceWindow]:
     """The windows in force at `at` for this journey on this device, in config order.
 
     `journey` is a Journey (its id and tags are matched) or a bare journey id; `device` a
@@ -52,36 +71,33 @@ def active_windows(
     ]
 
 
-def is_active(window: Any, at: datetime) -> bool:
+def is_active(window: MaintenanceWindow, at: datetime) -> bool:
     """Whether the window's time range covers `at` (scope aside)."""
-    cron = getattr(window, "cron", None)
+    cron = window.cron
     duration = _duration(window)
     if cron:
         if duration is None or duration <= timedelta(0):
             return False
-        trigger = _cron(cron, _zone(getattr(window, "timezone", None)))
+        trigger = _cron(cron, _zone(window.timezone))
         # Active iff some cron time s has s <= at < s + duration.
         first = trigger.get_next_fire_time(None, at - duration + _TICK)
         return first is not None and first <= at
-    start = getattr(window, "start", None)
+    start = window.start
     if start is None:
         return False
-    end = getattr(window, "end", None)
+    end = window.end
     if end is None and duration is not None:
         end = start + duration
     return start <= at < end if end is not None else start <= at
 
 
-def _duration(window: Any) -> timedelta | None:
-    ms = getattr(window, "duration_ms", None)
-    if ms is not None:
-        return timedelta(milliseconds=ms)
-    value = getattr(window, "duration", None)
-    return value if isinstance(value, timedelta) else None
+def _duration(window: MaintenanceWindow) -> timedelta | None:
+    ms = window.duration_ms
+    return timedelta(milliseconds=ms) if ms is not None else None
 
 
-def _journey_in_scope(window: Any, journey: Journey | str | None) -> bool:
-    scope = tuple(getattr(window, "journeys", ()) or ())
+def _journey_in_scope(window: MaintenanceWindow, journey: Journey | str | None) -> bool:
+    scope = window.journeys
     if not scope:
         return True
     if journey is None:
@@ -94,8 +110,8 @@ def _journey_in_scope(window: Any, journey: Journey | str | None) -> bool:
     )
 
 
-def _device_in_scope(window: Any, device: DeviceSpec | str | None) -> bool:
-    scope = tuple(getattr(window, "devices", ()) or ())
+def _device_in_scope(window: MaintenanceWindow, device: DeviceSpec | str | None) -> bool:
+    scope = window.devices
     if not scope:
         return True
     if device is None:

@@ -14,10 +14,9 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from journeys.header import can_run
 from journeys.model import Platform
-from robots.devices import DeviceSpec
-from robots.result import Category, Status
+from journeys.results import Category, Status
+from robots.devices import DeviceSpec, can_run
 
 log = logging.getLogger("ronde.scheduler.pool")
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import socket
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from journeys.model import Journey
-from robots.result import RunResult
+from journeys.results import RunResult
 from scheduler.writer import ResultWriter, Then
+
+if TYPE_CHECKING:
+    from storage import Store
 
 log = logging.getLogger("ronde.scheduler.recorder")
 
@@ -23,7 +26,7 @@ START_LOCK_TIMEOUT_MS = 500  # opening a run waits no longer than this for a loc
 
 
 class StoreRecorder:
-    def __init__(self, store: Any, host: str | None = None) -> None:
+    def __init__(self, store: Store, host: str | None = None) -> None:
         self.store = store
         self.host = host or socket.gethostname()
         self.writer = ResultWriter(store)

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from journeys.model import Journey
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 from scheduler.events import Event, EventBus, Kind
 from scheduler.maintenance import active_windows
 from scheduler.pool import DevicePool, Lease

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
-from robots.result import RunResult
+from journeys.results import RunResult
 from storage.errors import (
     DuplicateRun,
     SpoolError,

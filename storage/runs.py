@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from robots.result import RunResult
+from journeys.results import RunResult
 from storage import hourly, rollups
 from storage.errors import StorageError
 from storage.models import (

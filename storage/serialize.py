@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from robots.result import Artifact, Category, RunResult, Status, StepResult, TransactionResult
+from journeys.model import Journey
+from journeys.results import Artifact, Category, RunResult, Status, StepResult, TransactionResult
 
 VERSION = 1
 
@@ -23,7 +24,7 @@ class JourneyInfo:
     slow_ms: float | None = None  # the `slow` threshold, drawn on the dashboard's charts
 
     @classmethod
-    def of(cls, journey: Any) -> JourneyInfo:
+    def of(cls, journey: Journey) -> JourneyInfo:
         return cls(
             key=journey.id,
             name=journey.name,

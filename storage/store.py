@@ -21,7 +21,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from robots.result import RunResult
+from journeys.model import Journey
+from journeys.results import RunResult
 from storage import heartbeats as _heartbeats
 from storage import hourly, queries, rollups, runs
 from storage import incidents as _incidents
@@ -141,7 +142,7 @@ class Store:
         confirms: str | None = None,
         host: str = "",
         *,
-        journey: Any = None,
+        journey: Journey | None = None,
         platform: str | None = None,
         lock_timeout_ms: int | None = None,
     ) -> bool:
@@ -173,7 +174,7 @@ class Store:
             except sa_exc.IntegrityError as again:
                 raise _integrity(again) from again
 
-    def record_run(self, result: RunResult, journey: Any = None) -> Recorded:
+    def record_run(self, result: RunResult, journey: Journey | None = None) -> Recorded:
         """Store a finished run (idempotent by run_id); spool it if the database is down.
 
         An open run (start_run) or one closed as aborted gets completed; a run already
@@ -209,7 +210,7 @@ class Store:
                 self.spool.reject(entry, str(exc))
                 raise
 
-    def spool_run(self, result: RunResult, journey: Any = None) -> None:
+    def spool_run(self, result: RunResult, journey: Journey | None = None) -> None:
         """Accept a finished run without touching the database: masked, then appended to the
         spool (fsync'd) for `flush_spool` to store. SpoolError if the spool cannot be written
         (disk full): the result is then only in the caller's hands."""
@@ -222,7 +223,7 @@ class Store:
         self.secrets.update(info.secrets)
         self.spool.append(entry_to_dict(self._redactor().result(result), info))
 
-    def record_now(self, result: RunResult, journey: Any = None) -> Recorded:
+    def record_now(self, result: RunResult, journey: Journey | None = None) -> Recorded:
         """Store a finished run in the database now, without the spool: StorageUnavailable
         when it cannot (the caller keeps the result). For a writer whose spool is full."""
         info = JourneyInfo.of(journey) if journey is not None else JourneyInfo(

@@ -10,7 +10,11 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import (
+    InvalidArgumentException,
+    UnknownMethodException,
+    WebDriverException,
+)
 from selenium.webdriver.common.actions import interaction
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
@@ -43,9 +47,23 @@ _GRANT = {"allow": "grant", "deny": "revoke", "unset": "revoke"}
 _IOS_ACCESS = {"allow": "yes", "deny": "no", "unset": "unset"}
 
 
+# Not supported by a driver: these errors mean "try the next way", never a failed step.
+_UNSUPPORTED = (UnknownMethodException, InvalidArgumentException)
+
+
+def unsupported(exc: WebDriverException) -> bool:
+    """A driver's "I cannot do this" (try the next way), as opposed to a failed call."""
+    msg = (exc.msg or "").lower()
+    if "unsupported execute method" in msg:  # Appium 3: a `mobile:` the driver lacks
+        return True
+    return isinstance(exc, _UNSUPPORTED) or "not implemented" in msg or ("unknown" in msg and (
+        "command" in msg or "method" in msg or "mobile:" in msg
+    ))
+
+
 class AppiumDeviceControls:
     """Mixed into AppiumNativeBackend, which provides `_d`, `_mobile`, `_app_args`, `_clock`,
-    `platform` and `_unsupported`."""
+    and `platform`."""
 
     platform: str
     _clock: Callable[[], float]
@@ -59,13 +77,11 @@ class AppiumDeviceControls:
 
     def _first(self, what: str, *calls: Callable[[], Any]) -> Any:
         """The first call the driver supports; BackendUnsupported when none is."""
-        from robots.backends.appium_native import _unsupported
-
         for call in calls:
             try:
                 return call()
             except WebDriverException as exc:
-                if not _unsupported(exc):
+                if not unsupported(exc):
                     raise
         raise BackendUnsupported(f"{what} is not supported by this device's driver")
 

@@ -11,10 +11,8 @@ from appium import webdriver
 from appium.options.common.base import AppiumOptions
 from appium.webdriver.client_config import AppiumClientConfig
 from selenium.common.exceptions import (
-    InvalidArgumentException,
     NoSuchElementException,
     StaleElementReferenceException,
-    UnknownMethodException,
     WebDriverException,
 )
 from selenium.webdriver.common.actions import interaction
@@ -22,7 +20,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.keys import Keys
 
-from robots.backends.appium_device import AppiumDeviceControls
+from robots.backends.appium_device import AppiumDeviceControls, unsupported
 from robots.backends.base import AppState, DeviceInfo, Element, Snapshot
 from robots.backends.fastsource import FastSource
 from robots.backends.pagesource import parse_page_source
@@ -36,19 +34,6 @@ ANDROID_KEYS = {
 }
 LONG_PRESS_S = 1.0  # Android's long-press timeout is 400-500 ms; UiAutomator2 holds 1 s too
 DOUBLE_TAP_GAP_S = 0.1  # well inside Android's 300 ms double-tap timeout
-# Not supported by a driver: these errors mean "try the next way", never a failed step.
-_UNSUPPORTED = (UnknownMethodException, InvalidArgumentException)
-
-
-def _unsupported(exc: WebDriverException) -> bool:
-    msg = (exc.msg or "").lower()
-    if "unsupported execute method" in msg:  # Appium 3: a `mobile:` the driver lacks
-        return True
-    return isinstance(exc, _UNSUPPORTED) or "not implemented" in msg or ("unknown" in msg and (
-        "command" in msg or "method" in msg or "mobile:" in msg
-    ))
-
-
 class AppiumNativeBackend(AppiumDeviceControls):
     """A live Appium session on a phone, an emulator or the simulated device."""
 
@@ -142,7 +127,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
             self._mobile(name, {"elementId": web_el.id})
             return sent
         except WebDriverException as exc:
-            if not _unsupported(exc):
+            if not unsupported(exc):
                 raise
         return self._pointer_gesture(name, web_el)
 
@@ -163,7 +148,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
             actions.perform()
             return sent
         except WebDriverException as exc:
-            if not _unsupported(exc):
+            if not unsupported(exc):
                 raise
         sent = self._clock()
         web_el.click()
@@ -191,7 +176,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
             keys.perform()
             return sent
         except WebDriverException as exc:
-            if not _unsupported(exc):
+            if not unsupported(exc):
                 raise
         web_el = self._find(target)  # no key actions: rewrite the field's text instead
         sent = self._clock()
@@ -231,7 +216,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
                 args["package"] = self.app_id
             self._mobile("deepLink", args)
         except WebDriverException as exc:
-            if not _unsupported(exc):
+            if not unsupported(exc):
                 raise
             sent = self._clock()
             self._d.get(url)
@@ -257,7 +242,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
         try:
             self._mobile("pressKey", {"keycode": code})
         except WebDriverException as exc:
-            if not _unsupported(exc):
+            if not unsupported(exc):
                 raise
             sent = self._clock()
             self._d.press_keycode(code)
@@ -312,7 +297,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
         try:
             state = self._mobile("getConnectivity")
         except WebDriverException as exc:
-            if _unsupported(exc):
+            if unsupported(exc):
                 return None
             raise
         if not isinstance(state, dict):

@@ -24,10 +24,10 @@ import quickjs
 from journeys.errors import MissingVariable
 from journeys.masking import Masker
 from journeys.model import Position
+from journeys.results import Category
 from journeys.variables import Variables
 from robots.exceptions import ScriptError
 from robots.js.http import HttpBinding, HttpFailed
-from robots.result import Category
 
 MEMORY_LIMIT = 64 * 1024 * 1024
 STACK_LIMIT = 1024 * 1024

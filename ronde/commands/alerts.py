@@ -115,8 +115,8 @@ def command(ctx: click.Context, config_path: Path | None, as_json: bool, days: i
 def ack(ctx: click.Context, incident_id: int, by: str | None, config_path: Path | None) -> None:
     """Acknowledge an incident: reminders stop; it still resolves by itself."""
     from ronde.commands.reading import storage_errors
-    from scheduler.alerts.incidents import acknowledge
-    from scheduler.alerts.store import IncidentRepository
+    from scheduler.alerts.incident_store import IncidentRepository
+    from scheduler.alerts.lifecycle import acknowledge
 
     _config, store = _open(config_path or ctx.obj.get("config_path"))
     try:
@@ -154,7 +154,7 @@ def test(ctx: click.Context, channel: str | None, to_alertmanager: bool,
     config = load_settings_config(config_path or ctx.obj.get("config_path"))
     worker = DeliveryWorker(attempts=3, backoff_s=1.0)
     notifier = Notifier(config.channels, config.alertmanager_url, worker=worker,
-                        langs=config.alerts.language or "en,fr")
+                        langs=config.alerts.lang)
     try:
         jobs = notifier.test(channel, datetime.now(UTC), to_alertmanager=to_alertmanager)
     except NotifyError as exc:

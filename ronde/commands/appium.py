@@ -7,15 +7,12 @@ supervisor of `ronde start`). While it runs, `ronde run` finds it through `.rond
 from __future__ import annotations
 
 import os
-import re
 import signal
 import threading
 from pathlib import Path
 
 import click
 from rich.console import Console
-
-_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
 
 
 @click.command(name="appium")
@@ -26,20 +23,17 @@ _SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
 def command(port: int | None, log_file: Path | None) -> None:
     """Run the project's Appium (simulated devices) until stopped; `ronde run` reuses it."""
     from emulators import shared_appium
-    from emulators.appium_server import DEMO_ENV, AppiumServer
+    from emulators.appium_server import DEMO_ENV
     from emulators.appium_watch import AppiumSupervisor
     from emulators.exceptions import AppiumServerError
-    from journeys.masking import SHORT, Masker
+    from ronde.appium_start import appium_secrets, project_appium
 
     err = Console(stderr=True, highlight=False, emoji=False)
     running = shared_appium.find_running()
     if running is not None:
         raise click.ClickException(f"the project's Appium already runs at {running} "
                                    f"({shared_appium.state_file()})")
-    environ = {**DEMO_ENV, **os.environ}
-    secrets = [v for n, v in environ.items() if _SECRET_NAME.search(n) and len(v) >= SHORT]
-    server = AppiumServer(drivers=["ronde-sim"], log_path=log_file,
-                          mask_pattern=Masker(secrets).js_pattern())
+    server = project_appium(appium_secrets({**DEMO_ENV, **os.environ}), log_path=log_file)
     server.port = port  # kept by the start (and by the supervisor's restarts)
     stop = threading.Event()
     previous = {s: signal.signal(s, lambda *_: stop.set())

@@ -23,13 +23,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from journeys.masking import Masker
 from journeys.model import Journey
 from journeys.parser import load_journeys
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
 from robots.junit import write_junit
 from robots.pick import NoDevice, pick_device
-from robots.result import Category, RunResult, Status
 from ronde.commands.terminate import Terminated, exit_on_terminate
 
 _STATUS_STYLE = {"passed": "green", "degraded": "yellow", "failed": "red", "error": "magenta"}
@@ -128,7 +127,7 @@ def _appium_for(plan: list[tuple[Journey, DeviceSpec]], environ: dict[str, str],
                 stack: contextlib.ExitStack, err: Console, given: str | None) -> str | None:
     """The Appium of the simulated devices that name none: `--appium URL`, else the one
     `ronde appium` keeps running, else the project's own, started for this call."""
-    if not any(d.kind == "simulated" and not d.appium_url for _, d in plan):
+    if not any(d.managed_appium for _, d in plan):
         return None
     from emulators import shared_appium
 
@@ -142,15 +141,15 @@ def _appium_for(plan: list[tuple[Journey, DeviceSpec]], environ: dict[str, str],
     if running is not None:
         err.print(f"using the project's running Appium at {running} (ronde appium)")
         return running
-    from emulators.appium_server import DEMO_ENV, AppiumServer
+    from emulators.appium_server import DEMO_ENV
 
     err.print("starting the project's Appium server (simulated devices)…")
     # warn level: Appium's info log would echo typed values (secrets) of sendKeys requests;
     # its log filters mask them too, in every encoding, should a line quote one anyway
+    from ronde.appium_start import appium_secrets, project_appium
+
     names = {n for j, _ in plan for n in j.monitor.secrets}
-    server = AppiumServer(drivers=["ronde-sim"],
-                          mask_pattern=Masker.for_secrets(
-                              names, {**DEMO_ENV, **environ}).js_pattern())
+    server = project_appium(appium_secrets({**DEMO_ENV, **environ}, names))
     stack.enter_context(server)
     err.print(f"Appium at {server.url} (log: {server.log_path})")
     return server.url

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.markup import escape
 
+if TYPE_CHECKING:
+    from ronde.config import Config
 
-def load_settings_config(config_path: Path | None) -> Any:
+
+def load_settings_config(config_path: Path | None) -> Config:
     """ronde.yaml as given, else ./ronde.yaml when present, else the built-in defaults;
     a bad file exits with its file:line:column problems."""
     from ronde.config import ConfigError, load_command_config
@@ -87,7 +90,7 @@ def command(path: Path, config_path: Path | None, once: bool, minutes: float | N
     sys.exit(code)
 
 
-def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float | None = None,
+def start(paths: list[Path], config: Config, *, once: bool = False, minutes: float | None = None,
           every_ms: int | None = None, grace_s: float = 30.0,
           log_file: Path | None = Path("ronde.log"), live: bool = True,
           heartbeat_s: float = 5.0, reload_s: float = 2.0, quarantine_backoff_s: float = 30.0,
@@ -96,8 +99,8 @@ def start(paths: list[Path], config: Any, *, once: bool = False, minutes: float 
     """Shared by `ronde start` and `ronde demo`; returns the exit code."""
     from tzlocal import get_localzone
 
+    from ronde.service import Settings, hard_exit_if_stuck, serve
     from scheduler.daemon import Options
-    from scheduler.service import Settings, hard_exit_if_stuck, serve
 
     missing = [p for p in paths if not p.exists()]
     if missing:

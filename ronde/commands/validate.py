@@ -13,10 +13,10 @@ from rich.text import Text
 
 from journeys.durations import format_duration
 from journeys.errors import ProblemsError
-from journeys.header import can_run
 from journeys.model import Journey
 from journeys.parser import load_journeys
 from journeys.transactions import iter_transactions
+from robots.devices import can_run
 
 if TYPE_CHECKING:
     from ronde.config import Config

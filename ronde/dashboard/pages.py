@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from robots.result import Category, Status
+from journeys.results import Category, Status
 from ronde.dashboard.figures import RANGES, Figures, RunFilter
 from ronde.dashboard.timecharts import Axis, heartbeat, incident_strip, response_chart, status_bars
 

@@ -14,33 +14,32 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from journeys.masking import Masker
 from journeys.model import Journey
-from robots.result import RunResult
+from journeys.results import RunResult
+from journeys.variables import Variables
 from scheduler.alerts import grouping, rules
-from scheduler.alerts.diagnosis import diagnose
 from scheduler.alerts.errors import IncidentNotFound
-from scheduler.alerts.incidents import Event, Transition, acknowledge, advance
+from scheduler.alerts.incident_store import IncidentRepository
+from scheduler.alerts.lifecycle import Event, Transition, acknowledge, advance
 from scheduler.alerts.model import (
     Decision,
     Incident,
     Kind,
     RunFacts,
-    as_utc,
     facts_from_result,
     facts_from_row,
 )
-from scheduler.alerts.settings import AlertSettings, Policy, effective_policy
-from scheduler.alerts.store import IncidentRepository
+from scheduler.alerts.prediagnosis import diagnose
+from scheduler.alerts.settings import AlertContext, AlertSettings, Policy, effective_policy
 from scheduler.maintenance import active_windows
-from scheduler.notify.message import Notice
-from scheduler.notify.notifier import Notifier
-from scheduler.notify.worker import Job
+from scheduler.signals import Job, Notice, Sender, as_utc
 from storage.errors import DuplicateIncident
 
 if TYPE_CHECKING:
-    from ronde.config import Config
+    from storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -58,30 +57,24 @@ def utc_now() -> datetime:
 class AlertEngine:
     def __init__(
         self,
-        store: Any,
-        config: Config,
+        store: Store,
+        config: AlertContext,
         journeys: Iterable[Journey] | Mapping[str, Journey] = (),
         *,
         clock: Clock = utc_now,
-        notifier: Notifier | None = None,
+        notifier: Sender,
         settings: AlertSettings | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.clock = lambda: as_utc(clock())  # rules compare with stored, aware UTC times
-        self.settings = _with_config(settings or AlertSettings(), config)
+        self.settings = config.alerts.over(settings or AlertSettings())
         self.environ = os.environ if environ is None else environ
         self.incidents = IncidentRepository(store, self.environ)
         self.artifacts_dir = Path(config.artifacts_dir)
         self.windows = tuple(config.maintenance)
-        self.notifier = notifier or Notifier(
-            config.channels,
-            config.alertmanager_url,
-            record=self._record_delivery,
-            langs=self.settings.lang,
-            resend_ms=self.settings.alertmanager_resend_ms,
-        )
+        self.notifier = notifier  # built by the wiring (scheduler.alerting), records here
         self.journeys: dict[str, Journey] = {}
         self.set_journeys(journeys)
         self._lock = threading.RLock()
@@ -134,7 +127,7 @@ class AlertEngine:
         """The journey's `monitor.alert` over ronde.yaml's defaults over the built-in ones."""
         journey = self.journeys.get(journey_id)
         return effective_policy(journey.monitor if journey else None, self.settings,
-                                self.config.alerts.defaults)
+                                self.settings.defaults)
 
     def _recent(self) -> timedelta:
         """History every evaluation reads: all journeys (diagnosis, robot rule)."""
@@ -309,7 +302,7 @@ class AlertEngine:
         `alerts.robot_channels` (all when unset).
         """
         if incident.kind is Kind.ROBOT:
-            operators = self.config.alerts.robot_channels
+            operators = self.settings.robot_channels
             return None if operators is None else list(operators)
         wanted: list[str] = []
         for journey in incident.journeys or (incident.journey,):  # a group: every member's
@@ -342,7 +335,7 @@ class AlertEngine:
             alertname=alertname,
             severity=severity,
             rules=(*incident.rules, "slow") if slow else incident.rules,
-            category=str(incident.category) if incident.category else None,
+            category=incident.category,
             transaction=incident.transaction,
             device=incident.device,
             availability=incident.availability,
@@ -370,8 +363,7 @@ class AlertEngine:
         """`alerts.runbook_url`, else the incident on the dashboard, else none: a path on
         the robot's disk means nothing to whoever reads the notice elsewhere."""
         cause = incident.diagnosis.cause if incident.diagnosis else None
-        category = str(incident.category) if incident.category else None
-        url = self.config.alerts.runbook(incident.journey, category, cause)
+        url = self.settings.runbook(incident.journey, incident.category, cause)
         base = self.config.dashboard_url
         if url is None and base and incident.id is not None:
             url = f"{base.rstrip('/')}/incidents#incident-{incident.id}"
@@ -416,20 +408,11 @@ class AlertEngine:
         cutoff = now - self._recent()
         self._facts = {k: v for k, v in self._facts.items() if v.started_at >= cutoff}
 
-    def _record_delivery(self, job: Job, ok: bool, error: str | None) -> None:
+    def record_delivery(self, job: Job, ok: bool, error: str | None) -> None:
+        """The notifier's record of one delivery attempt (the notifications table)."""
         if ok and job.quiet:
             return  # routine Alertmanager refreshes: only their failures are worth a row
         self.incidents.record_notification(job, ok, error, self.clock())
-
-
-def _with_config(settings: AlertSettings, config: Config) -> AlertSettings:
-    """ronde.yaml's `alerts:` values over the engine's built-in ones."""
-    alerts = config.alerts
-    if alerts.remind_every_ms is not None:
-        settings = replace(settings, renotify_ms=alerts.remind_every_ms)
-    if alerts.language is not None:
-        settings = replace(settings, lang=alerts.language)
-    return settings
 
 
 def _merge(stored: RunFacts, fresh: RunFacts) -> RunFacts:
@@ -446,12 +429,8 @@ def _merge(stored: RunFacts, fresh: RunFacts) -> RunFacts:
     )
 
 
-def _journey_masker(journey: Journey, environ: Mapping[str, str]) -> Any:
-    """The journey's own Masker (journeys.variables), when that module is present."""
-    try:
-        from journeys.variables import Variables
-    except ImportError:
-        return None
+def _journey_masker(journey: Journey, environ: Mapping[str, str]) -> Masker | None:
+    """The journey's own Masker (None when its variables cannot be resolved)."""
     try:
         return Variables.for_journey(journey, environ=environ).masker
     except Exception as exc:  # a missing variable must not stop an alert

@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from scheduler.alerts.model import Decision, Diagnosis, Incident, Kind
+from scheduler.alerts.model import Decision, Incident, Kind
+from scheduler.signals import Diagnosis
 
 # Causes that lie outside one journey: every journey they hit joins the same incident.
 SHARED_CAUSES = frozenset({

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from robots.result import Category, RunResult, Status
+from journeys.results import Category, RunResult, Status
+from scheduler.signals import Diagnosis, as_utc
 
 # Transactions that log the user in (English and French names, and the generated ones).
 LOGIN_RE = re.compile(
@@ -57,13 +58,6 @@ class RunFacts:
     def counts_for_app(self) -> bool:
         """`error` runs are the robot's fault and never count for or against the app."""
         return self.status is not Status.ERROR
-
-
-def as_utc(at: datetime) -> datetime:
-    """`at` as an aware UTC time (naive means UTC): stored times are aware UTC, and a naive
-    time compared with one raises; texts that say "UTC" must show UTC.
-    """
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def _status(value: Any) -> Status:
@@ -270,60 +264,6 @@ class IncidentState(StrEnum):
     FIRING = "firing"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    en: str
-    fr: str
-
-
-@dataclass(frozen=True, slots=True)
-class Diagnosis:
-    """A first guess of the cause, with the facts it rests on (explainable by construction)."""
-
-    cause: str  # stable code: backend_outage, device, authentication, release_regression, ...
-    title_en: str
-    title_fr: str
-    confidence: float  # 0-1
-    facts: tuple[Fact, ...] = ()
-    alternatives: tuple[tuple[str, float], ...] = ()  # (cause, confidence) also considered
-    scope: str = ""  # where the cause lies (a device, an endpoint, a version): "" = everywhere
-
-    def text(self, lang: str = "en") -> str:
-        title = self.title_fr if lang == "fr" else self.title_en
-        facts = [f.fr if lang == "fr" else f.en for f in self.facts]
-        word = "confiance" if lang == "fr" else "confidence"
-        head = f"{title} ({word} {round(self.confidence * 100)} %)" if lang == "fr" else (
-            f"{title} ({word} {round(self.confidence * 100)}%)"
-        )
-        if not facts:
-            return head
-        lead = "Constats" if lang == "fr" else "Facts"
-        return head + f". {lead}: " + "; ".join(facts) + "."
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "cause": self.cause,
-            "title_en": self.title_en,
-            "title_fr": self.title_fr,
-            "confidence": self.confidence,
-            "facts": [{"en": f.en, "fr": f.fr} for f in self.facts],
-            "alternatives": [list(a) for a in self.alternatives],
-            "scope": self.scope,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Diagnosis:
-        return cls(
-            cause=data["cause"],
-            title_en=data["title_en"],
-            title_fr=data["title_fr"],
-            confidence=float(data["confidence"]),
-            facts=tuple(Fact(f["en"], f["fr"]) for f in data.get("facts", ())),
-            alternatives=tuple((a[0], float(a[1])) for a in data.get("alternatives", ())),
-            scope=str(data.get("scope") or ""),
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from robots.result import Category, Status
+from journeys.results import Category, Status
 from scheduler.alerts.model import Check, Decision, Kind, Outcome, RunFacts
 from scheduler.alerts.settings import Policy
 

@@ -1,18 +1,33 @@
 """Alerting knobs: the defaults for journeys without `monitor.alert`, damping and re-notify.
 
-These are the engine's built-in values; ronde.yaml's `alerts:` section (`ronde.config.
-AlertSettings`) overrides the user-facing ones (remind_every, language, rule defaults).
+One class for the engine's built-in values and ronde.yaml's `alerts:` section: `ronde.config`
+builds it from the file (remembering which keys the file set, in `given`), and the engine
+lays those keys over its own values with `over`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
 
 from journeys.model import AlertPolicy, Monitor
+from journeys.results import Category
+from scheduler.maintenance import MaintenanceWindow
 
 
 @dataclass(frozen=True, slots=True)
 class AlertSettings:
+    """What every journey's alerting starts from. The first five are ronde.yaml's `alerts:`
+    keys (None: not set — the incident on the dashboard is the runbook when `dashboard_url`
+    is set; every channel hears robot incidents); the rest are the engine's tuning."""
+
+    defaults: AlertPolicy | None = None  # `monitor.alert` keys a journey does not set
+    robot_channels: tuple[str, ...] | None = None  # robot/device incidents (None: all)
+    runbook_url: str | None = None  # template with {journey}, {category} (and {cause})
     default_consecutive_failures: int = 2  # journeys without any `monitor.alert` rule
     default_slow_for_ms: int = 15 * 60_000  # degraded this long -> alert (when `slow` is set)
     resolve_after_passes: int = 2  # good checks in a row that resolve (`alert.resolve_after`)
@@ -28,7 +43,50 @@ class AlertSettings:
     # quarantines a device after 2 session failures: operators hear of it at that moment)
     confirm_grace_ms: int = 10 * 60_000  # a failure whose confirmation never came counts then
     diagnosis_lookback_ms: int = 30 * 60_000  # history looked at around the onset
-    lang: str = "en,fr"  # languages of messages, in order
+    lang: str = "en,fr"  # languages of messages, in order (`alerts.language`)
+    given: frozenset[str] = frozenset()  # fields ronde.yaml set (`remind_every` sets renotify_ms)
+
+    def over(self, base: AlertSettings) -> AlertSettings:
+        """The fields ronde.yaml set, laid over `base` (the engine's built-in values)."""
+        return replace(base, **{f.name: getattr(self, f.name) for f in fields(self)
+                                if f.name in self.given}, given=self.given)
+
+    @property
+    def default_window(self) -> timedelta:
+        """`defaults.window`: the window `availability_below` and /metrics' alert-window
+        availability use for journeys that set none (1 h when unset)."""
+        return timedelta(milliseconds=(self.defaults or AlertPolicy()).window_ms)
+
+    def runbook(self, journey: str, category: Category | None, cause: str | None) -> str | None:
+        """The runbook link of one incident (None when no template is set)."""
+        if self.runbook_url is None:
+            return None
+        return self.runbook_url.format(journey=quote(journey, safe=""),
+                                       category=quote(category or "unknown", safe=""),
+                                       cause=quote(cause or "unknown", safe=""))
+
+
+class AlertContext(Protocol):
+    """What the engine reads of the robot's configuration (`ronde.config.Config`): where
+    evidence lies, where notices go, which windows silence them, and `alerts:` itself."""
+
+    @property
+    def artifacts_dir(self) -> Path: ...
+
+    @property
+    def channels(self) -> Mapping[str, str]: ...
+
+    @property
+    def alertmanager_url(self) -> str | None: ...
+
+    @property
+    def maintenance(self) -> Sequence[MaintenanceWindow]: ...
+
+    @property
+    def alerts(self) -> AlertSettings: ...
+
+    @property
+    def dashboard_url(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)

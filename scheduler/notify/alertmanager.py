@@ -12,9 +12,8 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from scheduler.alerts.model import as_utc
 from scheduler.notify.errors import DeliveryFailed
-from scheduler.notify.message import Notice
+from scheduler.signals import Notice, as_utc
 
 LABELS = ("alertname", "journey", "transaction", "device", "category", "severity")
 

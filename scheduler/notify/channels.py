@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import apprise
@@ -58,15 +59,27 @@ def quiet_apprise() -> Iterator[list[str]]:
         _CAPTURE.reset(token)
 
 
-def url_problem(url: str) -> str | None:
-    """Why Apprise cannot use `url` (None: it can), in words that quote no part of it but
-    its scheme: the rest may hold tokens or passwords.
+@dataclass(frozen=True, slots=True)
+class UrlProblem:
+    """Why Apprise cannot use a channel URL, in words that quote no part of it but its scheme.
+
+    `usable`: a known service whose tokens are placeholders or malformed — the robot still
+    starts and says so (alerts to it will fail); otherwise the URL is refused.
+    """
+
+    text: str
+    usable: bool = False
+
+
+def url_problem(url: str) -> UrlProblem | None:
+    """Why Apprise cannot use `url` (None: it can); the rest of the URL may hold tokens or
+    passwords, so only its scheme is ever quoted.
     """
     from journeys.yamlnodes import did_you_mean
 
     match = _SCHEME.match(url)
     if match is None:
-        return "not a URL (expected an Apprise URL like slack://... or mailtos://...)"
+        return UrlProblem("not a URL (expected an Apprise URL like slack://... or mailtos://...)")
     scheme = match.group(1).lower()
     with quiet_apprise():
         ok = apprise.Apprise().add(url)
@@ -75,10 +88,11 @@ def url_problem(url: str) -> str | None:
     known = _schemes()
     if scheme not in known:
         hint = did_you_mean(scheme, known)
-        return (f"unknown Apprise service '{scheme}://'"
-                f"{hint or f' (expected a service URL from {WIKI})'}")
-    return (f"Apprise cannot use this {scheme}:// URL: a token, user, host or option is missing "
-            f"or malformed (expected the {scheme}:// form described at {WIKI})")
+        return UrlProblem(f"unknown Apprise service '{scheme}://'"
+                          f"{hint or f' (expected a service URL from {WIKI})'}")
+    return UrlProblem(f"Apprise cannot use this {scheme}:// URL: a token, user, host or option "
+                      f"is missing or malformed (expected the {scheme}:// form described at "
+                      f"{WIKI})", usable=True)
 
 
 def _schemes() -> list[str]:

@@ -7,64 +7,9 @@ window, the diagnosis and the screenshot (attached, or its link).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
 
-from scheduler.alerts.model import Diagnosis, Fact, as_utc
-
-EVENTS = ("firing", "renotify", "updated", "resolved", "acknowledged", "test")
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    event: str  # one of EVENTS
-    kind: str  # app | robot
-    journey: str
-    opened_at: datetime
-    now: datetime
-    incident_id: int | None = None
-    journey_name: str | None = None
-    alertname: str = "RondeJourneyFailing"
-    severity: str = "critical"
-    rules: tuple[str, ...] = ()
-    category: str | None = None
-    transaction: str | None = None
-    device: str | None = None
-    availability: float | None = None
-    window_ms: int = 3_600_000
-    since: datetime | None = None
-    resolved_at: datetime | None = None
-    diagnosis: Diagnosis | None = None
-    screenshot: Path | None = None  # absolute path, attached when the channel can
-    evidence_url: str | None = None  # a link to the evidence (dashboard or file)
-    runbook_url: str | None = None
-    flaps: int = 0
-    journeys: tuple[str, ...] = ()  # a grouped incident: every journey its cause affects
-
-    def masked(self, mask: Callable[[str], str]) -> Notice:
-        """The same notice with every free text passed through `mask` (secrets last defence)."""
-
-        def m(value: str | None) -> str | None:
-            return None if value is None else mask(value)
-
-        diagnosis = self.diagnosis
-        if diagnosis is not None:
-            diagnosis = replace(
-                diagnosis,
-                title_en=mask(diagnosis.title_en),
-                title_fr=mask(diagnosis.title_fr),
-                facts=tuple(Fact(mask(f.en), mask(f.fr)) for f in diagnosis.facts),
-            )
-        return replace(
-            self,
-            journey_name=m(self.journey_name),
-            transaction=m(self.transaction),
-            diagnosis=diagnosis,
-            evidence_url=m(self.evidence_url),
-        )
-
+from scheduler.signals import Notice, as_utc
 
 _WORDS = {
     "en": {

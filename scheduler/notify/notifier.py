@@ -10,8 +10,9 @@ from datetime import datetime
 from scheduler.notify.alertmanager import AlertmanagerClient, alert_payload
 from scheduler.notify.channels import AppriseChannel
 from scheduler.notify.errors import BadChannelURL, NoAlertmanager, UnknownChannel
-from scheduler.notify.message import Notice, render
-from scheduler.notify.worker import DeliveryWorker, Job, Recorder
+from scheduler.notify.message import render
+from scheduler.notify.worker import DeliveryWorker
+from scheduler.signals import Job, Notice, Recorder
 
 log = logging.getLogger(__name__)
 

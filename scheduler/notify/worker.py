@@ -13,30 +13,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from scheduler.notify.errors import DeliveryFailed
+from scheduler.signals import Job, Recorder
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class Job:
-    """One delivery to one destination (a channel name, or "alertmanager")."""
-
-    destination: str
-    kind: str  # firing | renotify | resolved | acknowledged | test
-    send: Callable[[], None]  # raises DeliveryFailed (or any error) on failure
-    incident_id: int | None = None
-    quiet: bool = False  # record only failures (routine refreshes)
-    attempt: int = 1
-    done: threading.Event = field(default_factory=threading.Event)
-    ok: bool | None = None
-    error: str | None = None
-
-
-# (job, ok, error) -> None: persist the attempt (the notifications table)
-Recorder = Callable[[Job, bool, str | None], None]
 
 
 class DeliveryWorker:

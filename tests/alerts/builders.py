@@ -6,7 +6,7 @@ import itertools
 from datetime import UTC, datetime, timedelta
 
 from journeys.model import AlertPolicy, Journey, Monitor, Platform
-from robots.result import Artifact, Category, RunResult, Status, StepResult, TransactionResult
+from journeys.results import Artifact, Category, RunResult, Status, StepResult, TransactionResult
 from scheduler.alerts.model import RunFacts
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from journeys.model import Journey
-from robots.result import RunResult
+from journeys.results import RunResult
 from ronde.config import Config
+from scheduler.alerting import alert_engine
 from scheduler.alerts.engine import AlertEngine
 from scheduler.alerts.settings import AlertSettings
 from storage import Store
@@ -85,7 +86,7 @@ def make_harness(store_url: str, tmp_path: Path, channels: dict[str, str], *,
     cfg = Config(channels=channels, alertmanager_url=alertmanager_url, artifacts_dir=artifacts,
                  **config)
     known = {j.id: j for j in journeys}
-    engine = AlertEngine(store, cfg, known.values(), clock=clock, settings=settings,
+    engine = alert_engine(store, cfg, known.values(), clock=clock, settings=settings,
                          environ=environ or {})
     engine.notifier.worker.backoff_s = 0.05
     return Harness(store, engine, clock, artifacts, known)

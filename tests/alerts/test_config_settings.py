@@ -122,14 +122,14 @@ def test_a_naive_or_local_clock_is_read_as_utc(
     neither break the rules (naive vs aware) nor shift the incident's times."""
     from datetime import timedelta, timezone
 
-    from scheduler.alerts.engine import AlertEngine
+    from scheduler.alerting import alert_engine
     from tests.alerts.builders import result
 
     h = make_harness(f"sqlite:///{tmp_path / 'r.db'}", tmp_path,
                      {"hook": http_recorder.url.replace("http://", "json://") + "/hook"},
                      journeys=[journey("shop-login", consecutive_failures=1)])
     h.engine.close()
-    h.engine = AlertEngine(h.store, h.engine.config, h.journeys.values(),
+    h.engine = alert_engine(h.store, h.engine.config, h.journeys.values(),
                            clock=lambda: h.clock.now.replace(tzinfo=None), environ={})
     try:
         start = h.clock.start

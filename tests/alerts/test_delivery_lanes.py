@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from scheduler.notify.message import Notice
 from scheduler.notify.notifier import Notifier
-from scheduler.notify.worker import DeliveryWorker, Job
+from scheduler.notify.worker import DeliveryWorker
+from scheduler.signals import Job, Notice
 from tests.fixtures.alertmanager import Alertmanager, HttpRecorder
 
 

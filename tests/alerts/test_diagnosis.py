@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scheduler.alerts.diagnosis import diagnose
+from scheduler.alerts.prediagnosis import diagnose
 from scheduler.alerts.rules import evaluate_journey, evaluate_robot
 from scheduler.alerts.settings import AlertSettings, effective_policy
 from tests.alerts.builders import at, check, facts, monitor

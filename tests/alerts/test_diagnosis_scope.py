@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scheduler.alerts.diagnosis import diagnose
+from scheduler.alerts.prediagnosis import diagnose
 from scheduler.alerts.rules import build_checks, failing_decision
 from scheduler.alerts.settings import AlertSettings, effective_policy
 from tests.alerts.builders import at, check, journey

@@ -21,6 +21,7 @@ from journeys.parser import load_journey
 from robots.devices import DeviceSpec
 from robots.runner import run_journey
 from ronde.config import Config
+from scheduler.alerting import alert_engine
 from scheduler.alerts.engine import AlertEngine
 from scheduler.alerts.settings import AlertSettings
 from scheduler.pool import DevicePool
@@ -113,7 +114,7 @@ def test_fault_on_one_alert_fault_off_one_resolved_offline_device_robot_alert(
                     channels={"qa-mail": smtp_server.apprise_url(to)},
                     alertmanager_url=alertmanager.url)
     settings = AlertSettings(min_flip_ms=0, resolve_after_passes=2, robot_errors=2)
-    engine = AlertEngine(store, config, [login, lonely], settings=settings, environ=ENV)
+    engine = alert_engine(store, config, [login, lonely], settings=settings, environ=ENV)
     journeys = {login.id: login, lonely.id: lonely}
     runner = RoundRunner(
         journeys=journeys.get, pool=DevicePool(devices, backoff_s=600.0),

@@ -300,11 +300,11 @@ def test_a_flapping_journey_reopens_its_one_incident(harness: Harness,
 def test_two_robots_on_one_database_open_the_incident_once(
     store_url: str, tmp_path: Path, http_recorder: HttpRecorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from scheduler.alerts.engine import AlertEngine
+    from scheduler.alerting import alert_engine
 
     h = make_harness(store_url, tmp_path, {"hook": _json_url(http_recorder)},
                      journeys=[journey("shop-login")])
-    other = AlertEngine(h.store, h.engine.config, h.journeys.values(), clock=h.clock,
+    other = alert_engine(h.store, h.engine.config, h.journeys.values(), clock=h.clock,
                         settings=h.engine.settings, environ={})
     try:
         h.check(0, "down")

@@ -127,7 +127,8 @@ def test_a_flaky_device_in_a_pool_raises_a_device_incident(
 
 
 def test_group_keys_name_cause_and_scope() -> None:
-    from scheduler.alerts.model import Decision, Diagnosis, Kind
+    from scheduler.alerts.model import Decision, Kind
+    from scheduler.signals import Diagnosis
 
     d = Decision(key="app:shop-login:failing", kind=Kind.APP, journey="shop-login", holds=True)
     shared = Diagnosis("device", "x", "x", 0.9, scope="sim-3")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from scheduler.alerts.incidents import Event, acknowledge, advance
+from scheduler.alerts.lifecycle import Event, acknowledge, advance
 from scheduler.alerts.model import Decision, IncidentState, Kind
 from scheduler.alerts.settings import AlertSettings
 from tests.alerts.builders import at, facts

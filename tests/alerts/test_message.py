@@ -7,10 +7,11 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from robots.result import Artifact
-from scheduler.alerts.model import Diagnosis, Fact, facts_from_result, find_exception
+from journeys.results import Artifact, Category
+from scheduler.alerts.model import facts_from_result, find_exception
 from scheduler.notify.alertmanager import alert_payload
-from scheduler.notify.message import Notice, render
+from scheduler.notify.message import render
+from scheduler.signals import Diagnosis, Fact, Notice
 from tests.alerts.builders import at, result
 
 LOGCAT = """\
@@ -28,7 +29,7 @@ DIAG = Diagnosis("authentication", "Authentication service", "Service d'authenti
 
 def notice(**kw) -> Notice:
     base = dict(event="firing", kind="app", journey="shop-login", opened_at=at(2), now=at(2),
-                incident_id=7, transaction="Login", category="authentication",
+                incident_id=7, transaction="Login", category=Category.AUTHENTICATION,
                 device="sim-1", availability=66.66, since=at(1), diagnosis=DIAG)
     base.update(kw)
     return Notice(**base)

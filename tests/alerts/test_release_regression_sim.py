@@ -13,8 +13,8 @@ from emulators.capabilities import DEMO_SHOP
 from journeys.parser import load_journey
 from robots.devices import DeviceSpec
 from robots.runner import run_journey
-from scheduler.alerts.diagnosis import diagnose
 from scheduler.alerts.model import facts_from_result
+from scheduler.alerts.prediagnosis import diagnose
 from scheduler.alerts.rules import evaluate_journey
 from scheduler.alerts.settings import AlertSettings, effective_policy
 from tests.alerts.builders import monitor

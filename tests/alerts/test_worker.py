@@ -7,7 +7,8 @@ import threading
 import time
 
 from scheduler.notify.errors import DeliveryFailed
-from scheduler.notify.worker import DeliveryWorker, Job
+from scheduler.notify.worker import DeliveryWorker
+from scheduler.signals import Job
 
 
 def test_failures_are_retried_with_growing_delays_and_every_attempt_recorded() -> None:

@@ -24,8 +24,8 @@ from selenium.common.exceptions import InvalidSelectorException
 
 from emulators.appium_server import AppiumServer
 from journeys.parser import load_journey
+from journeys.results import Category, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, Status
 from robots.runner import run_journey
 from storage import Store
 from tests.scheduler.journeys_for_tests import write_config

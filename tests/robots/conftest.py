@@ -14,8 +14,8 @@ from emulators.appium_server import DEMO_ENV
 from emulators.capabilities import DEMO_SHOP
 from journeys.model import Journey
 from journeys.parser import load_journey
+from journeys.results import RunResult
 from robots.devices import DeviceSpec
-from robots.result import RunResult
 from robots.runner import run_journey
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "journeys" / "examples"

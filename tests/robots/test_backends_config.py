@@ -87,7 +87,7 @@ def test_pick_device() -> None:
         pick_device(devices, journey(Platform.WEB), "sim-a")
     with pytest.raises(NoDevice, match="tag:ios"):
         pick_device(devices, journey(Platform.IOS, ("tag:ios",)))
-    # The same rule as `validate` and the scheduler (journeys.header.can_run).
+    # The same rule as `validate` and the scheduler (robots.devices.can_run).
     iphone = DeviceSpec("iphone", appium_url="http://x", capabilities={"platformName": "iOS"})
     with pytest.raises(NoDevice, match="needs a simulated device or an Appium URL with "
                                        "platformName android"):

@@ -11,6 +11,7 @@ from selenium.common.exceptions import SessionNotCreatedException, WebDriverExce
 from urllib3.exceptions import MaxRetryError
 
 from journeys.errors import MissingVariable
+from journeys.results import Category, Status
 from robots.backends.base import AppState, Bounds, Element, Snapshot
 from robots.diagnose import Evidence, categorize, is_uniform
 from robots.exceptions import (
@@ -22,7 +23,6 @@ from robots.exceptions import (
 )
 from robots.executor import Failure
 from robots.patterns import Patterns
-from robots.result import Category, Status
 
 
 def png(colors: list[tuple[int, int, int]]) -> bytes:

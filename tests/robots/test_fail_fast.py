@@ -10,7 +10,7 @@ import pytest
 
 from emulators import faults
 from journeys.model import Journey
-from robots.result import Category, RunResult, Status
+from journeys.results import Category, RunResult, Status
 
 pytestmark = pytest.mark.appium
 

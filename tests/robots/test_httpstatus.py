@@ -3,8 +3,8 @@ document's status, the last HTTP answer in the device log."""
 
 from __future__ import annotations
 
+from journeys.results import Category
 from robots.httpstatus import endpoint, from_browser, from_logs
-from robots.result import Category
 
 
 def test_browser_error_pages_and_document_status() -> None:

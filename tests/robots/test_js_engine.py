@@ -7,10 +7,10 @@ import time
 import pytest
 
 from journeys.masking import Masker
+from journeys.results import Category
 from journeys.variables import Variables
 from robots.exceptions import ScriptError
 from robots.js.engine import ScriptEngine
-from robots.result import Category
 from tests.robots.js_api import json_api
 
 ENV = {"PASSWORD": "pa55-w0rd-xyz", "REGION": "eu"}

@@ -13,8 +13,8 @@ import pytest
 
 from emulators.capabilities import DEMO_SHOP
 from journeys.parser import load_journey
+from journeys.results import Status
 from robots.devices import DeviceSpec
-from robots.result import Status
 from robots.runner import run_journey
 
 pytestmark = pytest.mark.appium

@@ -19,9 +19,9 @@ from journeys.model import (
     Selector,
     TapOn,
 )
+from journeys.results import Category, Status
 from robots.backends.base import AppState, Bounds, DeviceInfo, Element, Snapshot
 from robots.devices import DeviceSpec
-from robots.result import Category, Status
 from robots.runner import run_journey
 
 RTT = 0.002  # every device call takes 2 ms on the fake clock

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from journeys.model import Journey
-from robots.result import Category, RunResult, Status
+from journeys.results import Category, RunResult, Status
 from tests.robots.conftest import APPS, shop_env
 
 pytestmark = pytest.mark.appium

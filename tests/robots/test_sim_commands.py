@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from journeys.model import Journey
-from robots.result import Category, RunResult, Status
+from journeys.results import Category, RunResult, Status
 from tests.robots.conftest import APPS
 
 pytestmark = pytest.mark.appium

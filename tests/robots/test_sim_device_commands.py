@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from journeys.parser import load_journey
-from robots.result import RunResult, Status
+from journeys.results import RunResult, Status
 from tests.robots.conftest import APPS
 
 pytestmark = pytest.mark.appium

@@ -14,9 +14,9 @@ from emulators import faults
 from emulators.appium_server import free_port
 from emulators.capabilities import DEMO_SHOP
 from journeys.model import Journey
+from journeys.results import Category, RunResult, Status
 from robots.backends import open_backend
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 
 pytestmark = pytest.mark.appium
 

@@ -12,8 +12,8 @@ from selenium.common.exceptions import UnknownMethodException
 from emulators.capabilities import sim_capabilities
 from emulators.faults import set_fault
 from journeys.model import Journey
+from journeys.results import RunResult, Status
 from robots.backends.appium_native import AppiumNativeBackend
-from robots.result import RunResult, Status
 
 pytestmark = pytest.mark.appium
 

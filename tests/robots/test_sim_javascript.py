@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from journeys.model import Journey
-from robots.result import RunResult, Status
+from journeys.results import RunResult, Status
 from tests.robots.conftest import shop_env
 from tests.robots.js_api import json_api
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pytest
 
 from journeys.parser import load_journey
+from journeys.results import RunResult, Status
 from journeys.transactions import iter_transactions
-from robots.result import RunResult, Status
 from tests.robots.conftest import EXAMPLES
 
 pytestmark = pytest.mark.appium

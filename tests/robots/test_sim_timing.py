@@ -15,8 +15,8 @@ import pytest
 
 from emulators.capabilities import DEMO_SHOP, sim_capabilities
 from journeys.model import Journey
+from journeys.results import RunResult, Status, TransactionResult
 from robots.backends.appium_native import AppiumNativeBackend
-from robots.result import RunResult, Status, TransactionResult
 from tests.robots.conftest import APPS
 
 pytestmark = pytest.mark.appium

@@ -11,8 +11,8 @@ import pytest
 from emulators import faults
 from journeys.model import Journey
 from journeys.parser import load_journey
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 from robots.runner import run_journey
 from tests.robots.conftest import EXAMPLES, shop_env
 

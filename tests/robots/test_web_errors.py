@@ -12,8 +12,8 @@ import pytest
 
 from emulators import faults
 from journeys.model import Journey
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 from robots.runner import run_journey
 from tests.robots.conftest import shop_env
 

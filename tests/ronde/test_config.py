@@ -104,7 +104,7 @@ def test_every_setting(config_file: Path) -> None:
                                           notify=("sre-slack",))
     assert alerts.defaults.explicit() == {"availability_below", "window_ms", "notify"}
     assert alerts.robot_channels == ("qa-mail",)
-    assert (alerts.remind_every_ms, alerts.language) == (7_200_000, "fr,en")
+    assert (alerts.renotify_ms, alerts.lang) == (7_200_000, "fr,en")
     assert alerts.runbook("shop login", "display", None) == (
         "https://wiki.example.com/runbooks/shop%20login#display")
     assert set(config.env_names) == {"DB_URL", "LAB_UDID", "SMTP_PASSWORD"}

@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from rich.console import Console
 
-from robots.result import RunResult, Status, TransactionResult
+from journeys.results import RunResult, Status, TransactionResult
 from ronde.cli import main
 from scheduler.console import LiveConsole
 from scheduler.events import Event, Kind

@@ -285,7 +285,7 @@ def test_the_slow_threshold_is_stored_and_drawn(tmp_path: Path, readside: Readsi
 
 
 def _passed(readside: Readside) -> object:
-    from robots.result import Status
+    from journeys.results import Status
     from tests.fixtures.readside import _run
 
     return _run("shop-login", "sim-a", Status.PASSED, readside.now - timedelta(minutes=5), 900.0)

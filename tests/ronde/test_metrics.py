@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from robots.result import Category, RunResult, Status
+from journeys.results import Category, RunResult, Status
 from ronde.dashboard.server import serve_in_thread
 from ronde.metrics import registry_for
 from ronde.report.store_source import StoreSource

@@ -20,7 +20,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from benchmarks.storage_write import T0, make_run
-from robots.result import RunResult, Status, TransactionResult
+from journeys.results import RunResult, Status, TransactionResult
 from ronde.metrics import BUCKETS_SECONDS, registry_for
 from ronde.report.store_source import StoreSource
 from storage import Store, kpi

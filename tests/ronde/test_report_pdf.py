@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from robots.result import Category, RunResult, Status, TransactionResult
+from journeys.results import Category, RunResult, Status, TransactionResult
 from ronde.cli import main
 from ronde.report.charts import CHAR_W
 from storage import Store, kpi

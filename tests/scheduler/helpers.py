@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from journeys.model import Journey, Monitor, Platform
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import threading
 import time
 
 from journeys.model import Platform
+from journeys.results import Category, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, Status
 from scheduler.pool import DevicePool
 from tests.scheduler.helpers import FakeClock, sim
 

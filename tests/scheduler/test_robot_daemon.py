@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from journeys.results import RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import RunResult, Status
 from scheduler.catalog import Catalog
 from scheduler.daemon import Options, Robot
 from scheduler.pool import DevicePool

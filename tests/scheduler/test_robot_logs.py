@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from robots.result import Category, Status
+from journeys.results import Category, Status
 from scheduler.daemon import _log_event
 from scheduler.events import Event, Kind
 from scheduler.logs import SecretMask, setup_logging, teardown_logging

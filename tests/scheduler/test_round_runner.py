@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import Category, RunResult, Status
 from ronde.config import MaintenanceWindow
 from scheduler.events import Kind
 from scheduler.pool import DevicePool

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from robots.result import Category, Status
+from journeys.results import Category, Status
 from tests.scheduler.helpers import T0, journey, sim
 from tests.scheduler.test_round_runner import FakeRobot, runner
 

@@ -23,9 +23,9 @@ from emulators import faults
 from emulators.capabilities import DEMO_SHOP
 from robots.devices import DeviceSpec
 from ronde.config import Config
+from ronde.service import Settings, _build
 from scheduler.daemon import Options
 from scheduler.logs import SecretMask
-from scheduler.service import Settings, _build
 from scheduler.triggers import trigger_for
 from storage import Store
 from tests.scheduler.journeys_for_tests import robot_environ, write_journeys

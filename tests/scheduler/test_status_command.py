@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from robots.result import Category, Status, TransactionResult
+from journeys.results import Category, Status, TransactionResult
 from ronde.commands.status import command, status_data
 from storage import Store
 from tests.scheduler.helpers import journey, result, sim

@@ -17,8 +17,8 @@ from click.testing import CliRunner, Result
 
 from ronde.cli import main
 from ronde.config import default_config
+from ronde.service import _loader
 from scheduler.catalog import Catalog
-from scheduler.service import _loader
 
 HOSTILE = Path(__file__).parent / "hostile"
 JOURNEYS = sorted((HOSTILE / "journeys").glob("*.yaml"))

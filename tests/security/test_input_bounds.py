@@ -15,9 +15,9 @@ from journeys.durations import MAX_DURATION_MS, parse_duration
 from journeys.errors import JourneyError
 from journeys.links import link_problem
 from journeys.parser import load_journey
+from journeys.results import Category, Status
 from journeys.spec import ALERT_KEYS, COMMANDS, HEADER_KEYS, MONITOR_KEYS, SELECTOR_KEYS, Key, Kind
 from robots.devices import DeviceSpec
-from robots.result import Category, Status
 from robots.runner import run_journey
 from ronde.artifacts_folder import MARKER, PROJECT_DIR, artifacts_problem, mark_artifacts_folder
 from ronde.config import ConfigError, load_config

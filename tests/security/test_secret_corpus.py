@@ -27,8 +27,8 @@ from emulators.capabilities import DEMO_SHOP
 from journeys.masking import MASK, SHORT, Masker
 from journeys.model import Journey
 from journeys.parser import load_journey
+from journeys.results import RunResult, Status
 from robots.devices import DeviceSpec
-from robots.result import RunResult, Status
 from robots.runner import run_journey
 from scheduler.daemon import _log_event
 from scheduler.events import Event, Kind

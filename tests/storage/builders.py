@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from robots.result import Artifact, Category, RunResult, Status, StepResult, TransactionResult
+from journeys.results import Artifact, Category, RunResult, Status, StepResult, TransactionResult
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

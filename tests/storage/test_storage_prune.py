@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from robots.result import Artifact
+from journeys.results import Artifact
 from ronde.cli import main
 from storage import StorageError, Store
 from storage.migrate import head_revision

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from journeys.model import Journey, Monitor, Platform
-from robots.result import Artifact, Status, StepResult
+from journeys.results import Artifact, Status, StepResult
 from storage import DuplicateRun, Recorded, StorageError, Store
 from tests.storage.builders import T0, result, tx
 

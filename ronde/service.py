@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -16,12 +15,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from journeys.masking import SHORT, Masker
-from robots.devices import DeviceSpec
+from journeys.masking import SECRET_NAME
+from robots.devices import DeviceKind, DeviceSpec
+from ronde.appium_start import appium_secrets, project_appium
 from scheduler.catalog import Catalog
 from scheduler.console import LiveConsole
 from scheduler.daemon import Options, Robot, exit_code
@@ -32,9 +32,15 @@ from scheduler.recorder import StoreRecorder
 from scheduler.rounds import RoundRunner, RunFunction, ServerHealth
 from scheduler.watchdog import Watchdog
 
+if TYPE_CHECKING:
+    from journeys.errors import Problem
+    from journeys.model import Journey
+    from ronde.config import Config
+    from scheduler.alerts.engine import AlertEngine
+    from storage import Store
+
 log = logging.getLogger("ronde.scheduler")
 
-_SECRET_NAME = re.compile(r"PASS|SECRET|TOKEN|KEY|CREDENTIAL", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -42,7 +48,7 @@ class Settings:
     """Everything `ronde start` can be told, with the defaults of a long-running robot."""
 
     paths: Sequence[Path]
-    config: Any  # ronde.config.Config
+    config: Config
     once: bool = False
     minutes: float | None = None  # stop by itself after this long (demo, CI)
     log_file: Path | None = Path("ronde.log")
@@ -79,7 +85,7 @@ def serve(settings: Settings, console: Console | None = None) -> int:
         teardown_logging(handlers)
 
 
-def _build(settings: Settings, store: Any, appium: Any, environ: Mapping[str, str],
+def _build(settings: Settings, store: Store, appium: Any, environ: Mapping[str, str],
            mask: SecretMask) -> Robot:
     config = settings.config
     pool = DevicePool(config.devices, quarantine_after=settings.quarantine_after,
@@ -90,7 +96,7 @@ def _build(settings: Settings, store: Any, appium: Any, environ: Mapping[str, st
     every = settings.options.every_override_ms
     wait = settings.lease_wait_s
 
-    def lease_wait(journey: Any) -> float:
+    def lease_wait(journey: Journey) -> float:
         if wait is not None:
             return wait
         interval_ms = every if every is not None and journey.monitor.cron is None else (
@@ -99,14 +105,14 @@ def _build(settings: Settings, store: Any, appium: Any, environ: Mapping[str, st
         return max(1.0, min(limit, interval_ms / 1000) if interval_ms else limit)
 
     def appium_url(device: DeviceSpec) -> str | None:
-        if device.simulated_app and not device.appium_url:
+        if device.managed_appium:
             return appium.url if appium is not None else None
         return device.appium_url
 
     watched = appium if isinstance(appium, ServerHealth) else None  # tests hand a bare server
 
     def server_health(device: DeviceSpec) -> ServerHealth | None:
-        return watched if device.simulated_app and not device.appium_url else None
+        return watched if device.managed_appium else None
 
     runner = RoundRunner(
         journeys=catalog.get, pool=pool, recorder=recorder, run=settings.run or _robot(),
@@ -175,7 +181,7 @@ def _signals(robot: Robot) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _open_store(config: Any) -> Any:
+def _open_store(config: Config) -> Store:
     from storage import Store
 
     return Store.open(config.storage_url)
@@ -184,20 +190,16 @@ def _open_store(config: Any) -> Any:
 def _appium(settings: Settings, stack: ExitStack, environ: Mapping[str, str]) -> Any:
     """The project's Appium server, when a simulated device is configured."""
     # simulated devices that name a running Appium (`ronde appium`) use that one
-    simulated = [d for d in settings.config.devices if d.simulated_app and not d.appium_url]
+    simulated = [d for d in settings.config.devices if d.managed_appium]
     if not simulated:
         return None
-    from emulators.appium_server import AppiumServer
     from emulators.appium_watch import AppiumSupervisor
 
-    only_sim = all(d.simulated_app or d.browser_emulate for d in settings.config.devices)
+    only_sim = all(d.kind is not DeviceKind.APPIUM for d in settings.config.devices)
     log_path = Path(settings.config.artifacts_dir) / "appium.log"
     # Appium logs every typed text: its own log filters mask the secrets, in every encoding.
-    server = AppiumServer(
-        log_path=log_path, env=dict(settings.appium_env),
-        drivers=["ronde-sim"] if only_sim else None,
-        mask_pattern=Masker(_secret_values(settings, environ)).js_pattern(),
-    )
+    server = project_appium(_secret_values(settings, environ), log_path=log_path,
+                            env=settings.appium_env, sim_only=only_sim)
     log.info("starting Appium for %d simulated device(s) (log: %s)", len(simulated),
              log_path, extra={"event": "appium_starting"})
     # watched: a dead or hung Appium is restarted, and its runs meanwhile are the robot's error
@@ -217,7 +219,7 @@ def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
     host, port = settings.dashboard
     try:
         handle = serve_in_thread(settings.config.storage_url, settings.config.artifacts_dir,
-                                 host, port, getattr(settings.config, "dashboard", None),
+                                 host, port, settings.config.dashboard,
                                  settings.config.alerts.default_window)
     except DashboardError as exc:
         log.warning("dashboard not started: %s", exc, extra={"event": "dashboard_failed"})
@@ -228,20 +230,19 @@ def _dashboard(settings: Settings, stack: ExitStack, console: Console) -> None:
                   f"{handle.access})")
 
 
-def _alerts(store: Any, config: Any) -> Any:
-    """The alert engine when `scheduler.alerts` is installed; a broken one is logged, not fatal."""
+def _alerts(store: Store, config: Config) -> AlertEngine | None:
+    """The alert engine; one that cannot start (say, an unusable channel) is logged as an
+    error and the robot runs on. A missing module is no such case: it fails loudly."""
+    from scheduler.alerting import alert_engine
+
     try:
-        from scheduler.alerts.engine import AlertEngine
-    except ImportError:
-        return None
-    try:
-        return AlertEngine(store, config, ())
+        return alert_engine(store, config, ())
     except Exception as exc:
         log.error("alerts disabled: %s", exc, extra={"event": "alerts_failed"})
         return None
 
 
-def _loader(config: Any) -> Callable[[Sequence[Path]], tuple[list[Any], list[Any]]]:
+def _loader(config: Config) -> Callable[[Sequence[Path]], tuple[list[Journey], list[Problem]]]:
     from journeys.parser import load_journeys
 
     return lambda paths: load_journeys(paths, config)
@@ -259,15 +260,12 @@ def _secret_values(settings: Settings, environ: Mapping[str, str]) -> list[str]:
         journeys, _problems = _loader(settings.config)(settings.paths)
     except Exception:
         journeys = []
-    values = {**environ, **settings.appium_env}
-    declared = {values.get(n, "") for j in journeys for n in j.monitor.secrets}
-    # names that merely look secret: short values there are flags and counts, not secrets
-    guessed = {v for n, v in values.items() if _SECRET_NAME.search(n) and len(v) >= SHORT}
-    return sorted(v for v in declared | guessed if v)
+    return appium_secrets({**environ, **settings.appium_env},
+                          [n for j in journeys for n in j.monitor.secrets])
 
 
-def _config_secrets(config: Any, environ: Mapping[str, str]) -> list[str]:
-    names = [n for n in getattr(config, "env_names", ()) if _SECRET_NAME.search(n)]
+def _config_secrets(config: Config, environ: Mapping[str, str]) -> list[str]:
+    names = [n for n in config.env_names if SECRET_NAME.search(n)]
     return [environ[n] for n in names if environ.get(n)]
 
 

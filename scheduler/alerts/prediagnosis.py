@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from robots.result import Category, Status
-from scheduler.alerts.model import Decision, Diagnosis, Fact, Kind, RunFacts, as_utc
+from journeys.results import Category, Status
+from scheduler.alerts.model import Decision, Kind, RunFacts
+from scheduler.signals import Diagnosis, Fact, as_utc
 
 CATEGORY_FR = {
     "display": "affichage", "authentication": "authentification", "crash": "plantage",

@@ -23,7 +23,7 @@ from apscheduler.events import (
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.job import Job
 
-log = logging.getLogger("ronde.scheduler.executor")
+log = logging.getLogger("ronde.scheduler.slot_executor")
 
 
 class SlotExecutor(BaseExecutor):

@@ -1,7 +1,8 @@
-"""What a run produces: plain values that the robot returns and every later layer reads.
+"""What a journey's run produces: plain values the robot returns and every later layer reads.
 
-No I/O and no heavy imports here: storage, the scheduler and the alert rules import this
-module without pulling in Appium or Selenium.
+They live below the robot and storage (the robot writes them, storage keeps them, the
+scheduler and the alert rules judge them), so neither of those imports the other. No I/O
+and no heavy imports here.
 """
 
 from __future__ import annotations

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from robots.result import Category
-from scheduler.alerts.model import Diagnosis, Incident, IncidentState, Kind
-from scheduler.notify.worker import Job
+from journeys.results import Category
+from scheduler.alerts.model import Incident, IncidentState, Kind
+from scheduler.signals import Diagnosis, Job
 from storage import incidents as sql
 from storage.records import IncidentRecord
 from storage.redact import Redactor
+
+if TYPE_CHECKING:
+    from storage import Store
 
 
 def _time(value: Any) -> datetime | None:
@@ -91,7 +94,7 @@ def summary(incident: Incident) -> str:
 class IncidentRepository:
     """The engine's view of incidents; `store` is a `storage.Store` (its `db` is used)."""
 
-    def __init__(self, store: Any, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, store: Store, environ: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.db = store.db
         self.environ = environ if environ is not None else getattr(store, "environ", {})
