@@ -49,6 +49,16 @@ def _unsupported(exc: WebDriverException) -> bool:
     ))
 
 
+def _session_device(caps: dict[str, Any]) -> str | None:
+    """The device the server gave the session, from its returned capabilities (Grid merges
+    the chosen slot's stereotype into them: `appium:udid`, else the device name)."""
+    for key in ("appium:udid", "udid", "appium:deviceName", "deviceName"):
+        value = caps.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 class AppiumNativeBackend(AppiumDeviceControls):
     """A live Appium session on a phone, an emulator or the simulated device."""
 
@@ -345,6 +355,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
             app_version=pick("appVersion", "appVersionName", "CFBundleShortVersionString"),
             platform=self.platform,
             extra={k: v for k, v in info.items() if isinstance(v, str | int | float | bool)},
+            udid=_session_device(caps),
         )
 
     def navigation_timing(self) -> dict[str, float]:
