@@ -689,6 +689,7 @@ class Monitor:
     id: str
     platform: Platform
     devices: tuple[str, ...] = ()  # device names, or "tag:<tag>"
+    locations: tuple[str, ...] = ()  # robot locations: one run per slot from each (fleet)
     every_ms: int | None = 300_000
     cron: str | None = None
     jitter_ms: int = 0

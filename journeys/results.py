@@ -104,6 +104,9 @@ class RunResult:
     robot_version: str = ""
     robot_host: str = ""
     scheduled_at: datetime | None = None
+    robot_name: str = ""  # ronde.yaml `robot.name` of the robot that ran it
+    location: str = ""  # that robot's location
+    scope: str = ""  # the location this slot was run for ('' for a fleet-wide slot)
 
     def to_json(self) -> dict[str, object]:
         """The stable `ronde run --json` shape (shared/config-format.md); extra keys only added."""

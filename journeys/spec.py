@@ -434,6 +434,8 @@ MONITOR_KEYS: tuple[Key, ...] = (
     Key("id", Kind.ID, "id", "The journey's id (default: the file name without .yaml)."),
     Key("platform", Kind.PLATFORM, "platform", "android, ios or web (web is implied by url)."),
     Key("devices", Kind.TEXT_LIST, "devices", 'Device names, or "tag:<tag>".'),
+    Key("locations", Kind.TEXT_LIST, "locations",
+        "Run each slot once from each of these robot locations (a fleet on PostgreSQL)."),
     Key("every", Kind.DURATION, "every_ms", "Run this often (default 5m).",
         minimum=d.EVERY_MIN, maximum=d.EVERY_MAX),
     Key("cron", Kind.CRON, "cron", "Or run on this cron schedule (UTC)."),

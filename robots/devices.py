@@ -28,6 +28,10 @@ class DeviceSpec:
     - `simulated_app`: a simulated device (emulators/), Appium managed by Ronde;
     - `appium_url` (+ `capabilities`): any Appium URL (local, Selenium Grid, cloud farm);
     - `browser_emulate`: mobile web in Chromium with that device's emulation profile.
+
+    `sessions` (appium only): the URL hands out devices itself (a Selenium Grid hub, a
+    farm), up to that many sessions at once; each run then names the device its session
+    got (`appium:udid`, else `appium:deviceName`), so figures stay per device.
     """
 
     name: str
@@ -36,6 +40,7 @@ class DeviceSpec:
     appium_url: str | None = None
     capabilities: dict[str, Any] = field(default_factory=dict)
     browser_emulate: str | None = None
+    sessions: int | None = None
     line: int | None = None  # where it stands in ronde.yaml
 
     @property
@@ -50,6 +55,11 @@ class DeviceSpec:
     def managed_appium(self) -> bool:
         """A simulated device without an Appium URL of its own: Ronde starts Appium for it."""
         return self.kind is DeviceKind.SIMULATED and not self.appium_url
+
+    @property
+    def hands_out(self) -> bool:
+        """The endpoint picks the device (Grid): runs are named after the one it picked."""
+        return self.sessions is not None
 
     def matches(self, wanted: str) -> bool:
         """A journey's `devices:` item: a device name or `tag:<tag>`."""

@@ -290,7 +290,7 @@ class _Run:
     def _base(self, status: Status, category: Category | None, error: str | None,
               duration_s: float, **fields: object) -> RunResult:
         return RunResult(
-            journey=self.journey.id, device=self.device.name, status=status,
+            journey=self.journey.id, device=self._device_name(), status=status,
             category=category, started_at=self.started_at, ended_at=self.wall(),
             duration_ms=round(duration_s * 1000, 3), artifacts=tuple(self.writer.artifacts),
             error=error, navigation_timing=dict(self.navigation_timing), run_id=self.run_id,
@@ -299,6 +299,13 @@ class _Run:
             device_model=self.info.model, robot_version=VERSION,
             robot_host=socket.gethostname(), **fields,  # type: ignore[arg-type]
         )
+
+    def _device_name(self) -> str:
+        """The configured name; for an entry that hands out devices (Grid), the device the
+        session got, so every figure stays per device."""
+        if self.device.hands_out and self.info.udid:
+            return self.info.udid
+        return self.device.name
 
 
 def _quietly(fn: Callable[[], object]) -> None:

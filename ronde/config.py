@@ -58,6 +58,7 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _HTTP = re.compile(r"^https?://\S+$")
+_MAX_SESSIONS = 1000
 _DB_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 LANGUAGES = ("en", "fr")
 RUNBOOK_FIELDS = ("journey", "category", "cause")
@@ -66,6 +67,21 @@ MIN_REMIND_MS = 60_000
 
 class ConfigError(ProblemsError):
     """ronde.yaml is not valid; `.problems` says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class RobotIdentity:
+    """`robot:` in ronde.yaml: who this robot is in a fleet sharing one PostgreSQL."""
+
+    name: str = field(default_factory=lambda: _hostname())
+    location: str = "default"
+
+
+def _hostname() -> str:
+    import socket
+
+    host = socket.gethostname().split(".")[0] or "robot"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", host).lstrip("._-") or "robot"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +103,7 @@ class Config:
     # tokens Apprise refuses): the robot still runs and says so; `validate --config` shows it.
     warnings: tuple[str, ...] = ()
     file_policy: FilePolicy = DEFAULT_POLICY  # flow_roots / link_schemes: what journeys reach
+    robot: RobotIdentity = field(default_factory=RobotIdentity)  # name, location (fleet)
 
     def device(self, name: str) -> DeviceSpec | None:
         return next((d for d in self.devices if d.name == name), None)
@@ -175,7 +192,7 @@ class _Reader:
                    "alertmanager": self.alertmanager, "maintenance": self.maintenance,
                    "alerts": self.alerts, "dashboard_url": self.dashboard_url,
                    "dashboard": self.dashboard, "flow_roots": self.flow_roots,
-                   "link_schemes": self.link_schemes}
+                   "link_schemes": self.link_schemes, "robot": self.robot}
         for key, key_node, value in pairs(self.src, docs[0], "ronde.yaml"):
             if key not in readers:
                 hint = did_you_mean(key, readers) or f" (expected {expected_one_of(readers)})"
@@ -204,6 +221,7 @@ class _Reader:
             warnings=tuple(self.warnings),
             file_policy=FilePolicy(values.get("flow_roots") or (),
                                    values.get("link_schemes") or frozenset()),
+            robot=values.get("robot") or RobotIdentity(),
         )
 
     # ---- values ----------------------------------------------------------------------
@@ -378,6 +396,25 @@ class _Reader:
                                                      "http://ronde.example.com:8080")
         return url.rstrip("/") if url else None
 
+    def robot(self, node: Node) -> RobotIdentity | None:
+        """`robot: {name, location}`; the name defaults to the host name."""
+        if is_null(node):
+            return None
+        data = self.mapping(node, "robot", ("name", "location"))
+        if data is None:
+            return None
+        values: dict[str, str] = {}
+        for key in ("name", "location"):
+            if key not in data:
+                continue
+            text = self.text(data[key], f"robot.{key}")
+            if text is not None and not _NAME.match(text):
+                self.error(data[key], f"robot.{key}: {text!r} is not a valid {key} (expected "
+                                      "letters, digits, '.', '_' or '-', like paris-1)")
+            elif text is not None:
+                values[key] = text
+        return RobotIdentity(**values)
+
     def dashboard(self, node: Node) -> DashboardSettings:
         return read_dashboard(self, node)
 
@@ -500,7 +537,7 @@ class _Reader:
         return tuple(out)
 
     def device(self, node: Node, where: str) -> DeviceSpec | None:
-        keys = ("name", "tags", *DeviceKind, "capabilities")
+        keys = ("name", "tags", *DeviceKind, "capabilities", "sessions")
         data = self.mapping(node, where, keys)
         if data is None:
             return None
@@ -530,6 +567,8 @@ class _Reader:
             else:
                 fields["capabilities"] = self.plain(data["capabilities"],
                                                     f"{where}.capabilities")
+        if "sessions" in data:
+            fields["sessions"] = self.sessions(data["sessions"], f"{where}.sessions", kind)
         if len(self.src.problems) != before or name is None or tags is None:
             return None
         return DeviceSpec(name=name, tags=tags, line=node.start_mark.line + 1, **fields)
@@ -576,6 +615,19 @@ class _Reader:
             self.error(browser["emulate"], f"{where}.emulate: unknown phone "
                                            f"{emulate!r}{hint}")
         return {"browser_emulate": emulate}
+
+    def sessions(self, node: Node, where: str, kind: DeviceKind) -> int | None:
+        """`sessions: N` — a Grid hub or farm hands out up to N devices at once."""
+        if kind is not DeviceKind.APPIUM:
+            self.error(node, f"{where}: only appium devices take sessions (a Selenium Grid "
+                             "hub or a device farm that picks the device)")
+            return None
+        raw = node.value if isinstance(node, ScalarNode) else None
+        if raw is None or not str(raw).isdigit() or not 1 <= int(raw) <= _MAX_SESSIONS:
+            self.error(node, f"{where}: expected a whole number from 1 to {_MAX_SESSIONS} "
+                             f"(found {raw if raw is not None else kind_of(node)!s})")
+            return None
+        return int(raw)
 
     def maintenance(self, node: Node) -> list[tuple[MaintenanceWindow, Node]]:
         if is_null(node):
@@ -734,6 +786,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "MaintenanceWindow",
+    "RobotIdentity",
     "default_config",
     "default_devices",
     "load_command_config",

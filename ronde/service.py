@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,6 +27,7 @@ from scheduler.catalog import Catalog
 from scheduler.console import LiveConsole
 from scheduler.daemon import Options, Robot, exit_code
 from scheduler.events import Event, Kind
+from scheduler.fleet import AlertGate, Fleet, silent_robots_rule
 from scheduler.logs import SecretMask, setup_logging, teardown_logging
 from scheduler.pool import DevicePool
 from scheduler.recorder import StoreRecorder
@@ -90,9 +92,14 @@ def _build(settings: Settings, store: Store, appium: Any, environ: Mapping[str, 
     config = settings.config
     pool = DevicePool(config.devices, quarantine_after=settings.quarantine_after,
                       backoff_s=settings.quarantine_backoff_s)
-    recorder = StoreRecorder(store)
+    identity = _identity(config)
+    recorder = StoreRecorder(store, robot=identity)
     catalog = Catalog(settings.paths, loader=_loader(config))
     alerts = _alerts(store, config)  # --once too: cron users want their alerts
+    fleet = _fleet(store, identity, settings) if not settings.once else None
+    if fleet is not None and alerts is not None:
+        alerts.extra_rules.append(silent_robots_rule(store, fleet))
+        alerts = AlertGate(alerts, store.advisory_lock(), identity[0])
     every = settings.options.every_override_ms
     wait = settings.lease_wait_s
 
@@ -119,10 +126,29 @@ def _build(settings: Settings, store: Store, appium: Any, environ: Mapping[str, 
         artifacts_dir=config.artifacts_dir, appium_url=appium_url, environ=environ,
         maintenance=config.maintenance, lease_wait_s=lease_wait,
         after_run=alerts.after_run if alerts is not None else None,
-        server_health=server_health,
+        server_health=server_health, robot=identity,
     )
     return Robot(catalog=catalog, runner=runner, recorder=recorder, options=settings.options,
-                 alerts=alerts, secrets=mask, environ=dict(environ))
+                 alerts=alerts, secrets=mask, environ=dict(environ), fleet=fleet)
+
+
+def _identity(config: Any) -> tuple[str, str]:
+    """ronde.yaml's `robot: {name, location}` (default: the host name, `default`)."""
+    robot = getattr(config, "robot", None)
+    if robot is None:
+        return socket.gethostname(), "default"
+    return robot.name, robot.location
+
+
+def _fleet(store: Any, identity: tuple[str, str], settings: Settings) -> Fleet | None:
+    """On PostgreSQL the robot is one of a fleet (alone, it is preferred for every slot);
+    SQLite is one host's database: no fleet."""
+    if not getattr(store, "shared", False):
+        return None
+    name, location = identity
+    log.info("robot %s (%s) joins the fleet on this database", name, location,
+             extra={"event": "fleet_joined", "robot": name, "location": location})
+    return Fleet(store, name, location, beat_s=settings.options.heartbeat_s)
 
 
 def _around_the_clock(robot: Robot, settings: Settings, console: Console) -> int:

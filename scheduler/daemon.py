@@ -30,6 +30,7 @@ from journeys.results import RunResult, Status
 from scheduler.catalog import Catalog, Reload
 from scheduler.console import slowest
 from scheduler.events import Event, Kind
+from scheduler.fleet import Fleet
 from scheduler.logs import SecretMask
 from scheduler.recorder import StoreRecorder
 from scheduler.rounds import RoundRunner
@@ -42,6 +43,8 @@ _GRACE_SLACK_S = 5
 _DEAD_AFTER = timedelta(minutes=2)  # a robot silent this long is presumed dead
 _BEAT_LOCK_TIMEOUT_MS = 1_000  # a heartbeat never waits long on a locked database
 _DRAIN_S = 10.0  # on the way out, how long the writer may take to store the last results
+_PRUNE_CLAIMS_EVERY = 720  # beats (an hour at 5 s): forget slot claims older than a day
+_KEEP_CLAIMS = timedelta(days=1)
 
 
 @dataclass(slots=True)
@@ -74,6 +77,7 @@ class Robot:
         secrets: SecretMask | None = None,
         environ: dict[str, str] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        fleet: Fleet | None = None,
     ) -> None:
         self.catalog = catalog
         self.runner = runner
@@ -89,6 +93,10 @@ class Robot:
         self.load_failed = False  # --once: a journey file had errors, or none was found
         self._heartbeat_id: int | None = None
         self._scheduler: BackgroundScheduler | None = None
+        self.fleet = fleet  # PostgreSQL: one of several robots (scheduler.fleet)
+        self._beats = 0
+        runner.fleet = fleet
+        runner.interval = self._interval
         runner.bus.subscribe(_log_event)
 
     # -- around the clock -------------------------------------------------------------
@@ -99,8 +107,9 @@ class Robot:
         if closed:
             log.warning("closed %d run(s) left open by a previous robot as error/aborted",
                         closed, extra={"event": "aborted_runs_closed", "count": closed})
-        self._heartbeat_id = store.heartbeat_start(self.recorder.host, os.getpid(),
-                                                   _version())
+        self._heartbeat_id = store.heartbeat_start(
+            self.recorder.host, os.getpid(), _version(), robot_name=self.recorder.robot_name,
+            location=self.recorder.location)
         reload = self.catalog.load()
         self._report(reload)
         if not self.catalog.all():
@@ -119,6 +128,7 @@ class Robot:
         last = self._last_slots()
         for journey in self.catalog.all():
             self._schedule(journey, last.get(journey.id))
+        self._join_fleet()
         o = self.options
         self._scheduler.add_job(self._beat, "interval", seconds=o.heartbeat_s, id="~heartbeat",
                                 executor="housekeeping", misfire_grace_time=None)
@@ -225,6 +235,12 @@ class Robot:
     def _schedule(self, journey: Journey, last_slot: datetime | None, *,
                   catch_up: bool = True) -> None:
         assert self._scheduler is not None
+        if self.fleet is not None and not self.fleet.schedules(journey):
+            self._unschedule(journey.id)
+            log.info("%s: watched from %s, not from here (%s)", journey.id,
+                     ", ".join(journey.monitor.locations), self.fleet.location,
+                     extra={"event": "journey_elsewhere", "journey": journey.id})
+            return
         try:
             trigger = trigger_for(journey.monitor, tz=self.options.tz,
                                   every_override_ms=self.options.every_override_ms)
@@ -261,10 +277,7 @@ class Robot:
         self._report(reload)
         last = self._last_slots() if reload.added else {}
         for jid in reload.removed:
-            self.triggers.pop(jid, None)
-            with contextlib.suppress(JobLookupError):
-                self._scheduler.remove_job(jid)
-            self.runner.bus.emit(Event(Kind.UNSCHEDULED, jid))
+            self._unschedule(jid)
         for jid in reload.added:
             journey = self.catalog.get(jid)
             if journey is not None:
@@ -276,8 +289,41 @@ class Robot:
             new = trigger_for(journey.monitor, tz=self.options.tz,
                               every_override_ms=self.options.every_override_ms)
             old = self.triggers.get(jid)
-            if old is None or str(old) != str(new):
+            if old is None or str(old) != str(new) or self.fleet is not None:
                 self._schedule(journey, None, catch_up=False)
+        self._join_fleet()
+
+    def _unschedule(self, jid: str) -> None:
+        if self.triggers.pop(jid, None) is None:
+            return
+        if self._scheduler is not None:
+            with contextlib.suppress(JobLookupError):
+                self._scheduler.remove_job(jid)
+        self.runner.bus.emit(Event(Kind.UNSCHEDULED, jid))
+
+    def _interval(self, journey: Journey) -> timedelta | None:
+        trigger = self.triggers.get(journey.id)
+        return trigger.interval if trigger is not None else None
+
+    def _join_fleet(self) -> None:
+        """Tell the fleet which journeys this robot watches, and see who else is live."""
+        if self.fleet is None:
+            return
+        self.fleet.watching(self._watched())
+        try:
+            self.fleet.refresh()
+        except Exception as exc:
+            log.warning("could not read the fleet's heartbeats: %s", exc)
+
+    def _watched(self) -> list[str]:
+        """The journeys this robot schedules and has a device for."""
+        out = []
+        for jid in sorted(self.triggers):
+            journey = self.catalog.get(jid)
+            if journey is not None and self.runner.pool.candidates(journey.monitor.devices,
+                                                                   journey.platform):
+                out.append(jid)
+        return out
 
     def _report(self, reload: Reload) -> None:
         """Say what changed, and say bad files loudly, on every change until they are fixed."""
@@ -325,7 +371,10 @@ class Robot:
         """Runs left open by this host's previous robot, and by robots elsewhere that stopped
         beating (a container re-created under a new host name must not leave runs open).
         A live robot's runs on another host are left alone."""
-        closed = store.close_aborted_runs(host=self.recorder.host)
+        # in a fleet several robots may share a host: only this robot's own runs
+        mine = self.recorder.robot_name if self.fleet is not None else None
+        closed = (store.close_aborted_runs(host=self.recorder.host, robot_name=mine)
+                  if mine else store.close_aborted_runs(host=self.recorder.host))
         try:
             beats = store.heartbeats()
             alive = {b.host for b in store.heartbeats(alive_within=_DEAD_AFTER)}
@@ -343,12 +392,22 @@ class Robot:
         if self._heartbeat_id is None:
             return
         try:
-            self.recorder.store.heartbeat(self._heartbeat_id, flush=False,
-                                          lock_timeout_ms=_BEAT_LOCK_TIMEOUT_MS)
+            self.recorder.store.heartbeat(
+                self._heartbeat_id, flush=False, lock_timeout_ms=_BEAT_LOCK_TIMEOUT_MS,
+                devices=[d.name for d in self.runner.pool.devices], running=self._watched())
         except StorageUnavailable as exc:
             log.debug("heartbeat not stored: %s", exc)
         except Exception as exc:
             log.warning("heartbeat failed: %s", exc)
+        if self.fleet is None:
+            return
+        self._beats += 1
+        try:
+            self.fleet.refresh()
+            if self._beats % _PRUNE_CLAIMS_EVERY == 1:
+                self.recorder.store.prune_claims(_KEEP_CLAIMS)
+        except Exception as exc:
+            log.debug("fleet not refreshed: %s", exc)
 
     def _alerts_tick(self) -> None:
         from storage.errors import StorageUnavailable

@@ -1,9 +1,11 @@
 """The device pool: one journey per device at a time, bounded waits, quarantine.
 
 A run leases one free device matching the journey's `devices:` (names or `tag:`), the least
-recently used first, so journeys spread over the devices. A device whose sessions fail
-repeatedly (consecutive `error`/`session` results) is quarantined for a back-off that doubles
-on each relapse; after it, the next lease tries it again (one good run clears it).
+recently used first, so journeys spread over the devices. An entry that hands out devices (a
+Selenium Grid hub: `sessions: N`) takes up to N journeys at once; the hub picks the device.
+A device whose sessions fail repeatedly (consecutive `error`/`session` results) is
+quarantined for a back-off that doubles on each relapse; after it, the next lease tries it
+again (one good run clears it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from journeys.model import Platform
 from journeys.results import Category, Status
@@ -26,7 +28,7 @@ _SLICE_S = 0.25  # waiters re-check at least this often (quarantine expiry, shut
 @dataclass(slots=True)
 class _Slot:
     spec: DeviceSpec
-    holder: str | None = None  # journey id of the current lease
+    holders: list[str] = field(default_factory=list)  # journey ids of the current leases
     last_used: float = float("-inf")
     consecutive_errors: int = 0
     quarantined_until: float | None = None
@@ -115,7 +117,7 @@ class DevicePool:
             while True:
                 chosen = self._pick(allowed, avoid, strict=time.monotonic() < prefer_until)
                 if chosen is not None:
-                    chosen.holder = journey
+                    chosen.holders.append(journey)
                     chosen.last_used = time.monotonic()
                     return LeaseOutcome(Lease(chosen.spec, journey))
                 remaining = deadline - time.monotonic()
@@ -129,8 +131,8 @@ class DevicePool:
         news = ""
         with self._cond:
             slot = self._slots[lease.device.name]
-            if slot.holder == lease.journey:
-                slot.holder = None
+            if lease.journey in slot.holders:
+                slot.holders.remove(lease.journey)
             if status == Status.ERROR and category == Category.SESSION:
                 slot.consecutive_errors += 1
                 if slot.consecutive_errors >= self._quarantine_after:
@@ -168,7 +170,8 @@ class DevicePool:
     def states(self) -> list[DeviceState]:
         with self._cond:
             return [
-                DeviceState(s.spec.name, s.holder, self._quarantine_left(s), s.consecutive_errors)
+                DeviceState(s.spec.name, ", ".join(s.holders) or None, self._quarantine_left(s),
+                            s.consecutive_errors)
                 for s in self._slots.values()
             ]
 
@@ -187,7 +190,7 @@ class DevicePool:
         free = [
             self._slots[d.name]
             for d in allowed
-            if self._slots[d.name].holder is None
+            if self._free(self._slots[d.name])
             and self._quarantine_left(self._slots[d.name]) is None
         ]
         if not free:
@@ -199,6 +202,10 @@ class DevicePool:
         ):
             return None
         return min(preferred or free, key=lambda s: s.last_used)
+
+    @staticmethod
+    def _free(slot: _Slot) -> bool:
+        return len(slot.holders) < (slot.spec.sessions or 1)
 
     def _quarantine_left(self, slot: _Slot) -> float | None:
         if slot.quarantined_until is None:
@@ -213,8 +220,8 @@ class DevicePool:
             left = self._quarantine_left(slot)
             if left is not None:
                 parts.append(f"{d.name} quarantined for {left:.0f}s more")
-            elif slot.holder is not None:
-                parts.append(f"{d.name} busy with {slot.holder}")
+            elif not self._free(slot):
+                parts.append(f"{d.name} busy with {', '.join(slot.holders)}")
             else:
                 parts.append(f"{d.name} free")
         state = "robot stopping" if self._closed else f"waited {waited_s:.0f}s"

@@ -26,14 +26,16 @@ START_LOCK_TIMEOUT_MS = 500  # opening a run waits no longer than this for a loc
 
 
 class StoreRecorder:
-    def __init__(self, store: Store, host: str | None = None) -> None:
+    def __init__(self, store: Store, host: str | None = None,
+                 robot: tuple[str, str] | None = None) -> None:
         self.store = store
         self.host = host or socket.gethostname()
+        self.robot_name, self.location = robot or (self.host, "default")
         self.writer = ResultWriter(store)
 
     def start_run(
         self, run_id: str, journey: Journey, device: str, scheduled_at: datetime | None,
-        attempt: int, confirms: str | None,
+        attempt: int, confirms: str | None, *, scope: str = "",
     ) -> bool:
         from storage.errors import DuplicateRun, StorageUnavailable
 
@@ -42,7 +44,8 @@ class StoreRecorder:
         try:
             return bool(self.store.start_run(
                 run_id, journey.id, device, scheduled_at, attempt, confirms, self.host,
-                journey=journey, lock_timeout_ms=START_LOCK_TIMEOUT_MS,
+                journey=journey, lock_timeout_ms=START_LOCK_TIMEOUT_MS, scope=scope,
+                robot_name=self.robot_name, location=self.location,
             ))
         except DuplicateRun as exc:
             log.warning("%s", exc, extra={"event": "duplicate_slot", "journey": journey.id})

@@ -40,7 +40,7 @@ class Recorder(Protocol):
 
     def start_run(
         self, run_id: str, journey: Journey, device: str, scheduled_at: datetime | None,
-        attempt: int, confirms: str | None,
+        attempt: int, confirms: str | None, *, scope: str = "",
     ) -> bool: ...
 
     def record_run(
@@ -67,9 +67,12 @@ class ServerHealth(Protocol):
         """Grows at every outage: a run that spans a change lost its server midway."""
 
 
-def slot_run_id(journey: str, scheduled_at: datetime, attempt: int) -> str:
-    """A run's id derived from its slot, so a slot replayed after a restart is the same run."""
+def slot_run_id(journey: str, scheduled_at: datetime, attempt: int, scope: str = "") -> str:
+    """A run's id derived from its slot (and location scope, for a journey watched from
+    several), so a slot replayed after a restart is the same run."""
     key = f"{journey}|{scheduled_at.astimezone(UTC).isoformat()}|{attempt}"
+    if scope:
+        key += f"|{scope}"
     return uuid.uuid5(_NAMESPACE, key).hex
 
 
@@ -84,6 +87,18 @@ class Running:
     attempt: int
     confirms: str | None
     started_at: datetime
+    scope: str = ""
+
+
+class SlotClaims(Protocol):
+    """The fleet's say on a slot (scheduler.fleet.Fleet); None on a single host."""
+
+    def schedules(self, journey: Journey) -> bool: ...
+
+    def scope(self, journey: Journey) -> str: ...
+
+    def claim(self, journey: Journey, slot: datetime, interval: timedelta | None,
+              stopping: threading.Event, *, degraded: bool = False) -> bool: ...
 
 
 class RoundRunner:
@@ -104,6 +119,8 @@ class RoundRunner:
         after_run: AfterRun | None = None,
         confirm_wait_s: float = 15.0,
         server_health: Callable[[DeviceSpec], ServerHealth | None] = lambda d: None,
+        robot: tuple[str, str] | None = None,
+        fleet: SlotClaims | None = None,
     ) -> None:
         self._journeys = journeys
         self.pool = pool
@@ -125,6 +142,10 @@ class RoundRunner:
         self._active = 0  # rounds in progress, waiting for a device included
         self._lock = threading.Lock()
         self._host = socket.gethostname()
+        # (name, location) recorded on every run; in a fleet, `fleet` says whose slot it is
+        self.robot_name, self.location = robot or (self._host, "default")
+        self.fleet = fleet
+        self.interval: Callable[[Journey], timedelta | None] = _every
 
     # -- the round --------------------------------------------------------------------
     def run_round(self, journey_id: str, scheduled_at: datetime | None = None) -> list[RunResult]:
@@ -147,13 +168,18 @@ class RoundRunner:
         if windows:
             self._skip(journey, slot, f"maintenance window {_names(windows)}")
             return []
+        scope = ""
+        if self.fleet is not None:
+            if not self._ours(journey, slot):
+                return []
+            scope = self.fleet.scope(journey)
         results: list[RunResult] = []
         first_id: str | None = None
         used: list[str] = []
         for attempt in range(1, journey.monitor.retries + 2):
             if self.stopping.is_set():
                 break
-            result = self._attempt(journey, slot, attempt, first_id, used)
+            result = self._attempt(journey, slot, attempt, first_id, used, scope)
             if result is None:
                 break
             results.append(result)
@@ -164,11 +190,25 @@ class RoundRunner:
                 break
         return results
 
+    def _ours(self, journey: Journey, slot: datetime) -> bool:
+        """In a fleet: this robot can run the journey and its claim on the slot landed."""
+        assert self.fleet is not None
+        candidates = self.pool.candidates(journey.monitor.devices, journey.platform)
+        if not self.fleet.schedules(journey) or not candidates:
+            return False  # another location's, or no device here: the others' to claim
+        degraded = all(self.pool.quarantined(d.name) for d in candidates)
+        if self.fleet.claim(journey, slot, self.interval(journey), self.stopping,
+                            degraded=degraded):
+            return True
+        log.debug("%s (slot %s): another robot runs it", journey.id, slot.isoformat(),
+                  extra={"event": "slot_claimed_elsewhere", "journey": journey.id})
+        return False
+
     def _attempt(
         self, journey: Journey, slot: datetime, attempt: int, confirms: str | None,
-        used: list[str],
+        used: list[str], scope: str = "",
     ) -> RunResult | None:
-        run_id = slot_run_id(journey.id, slot, attempt)
+        run_id = slot_run_id(journey.id, slot, attempt, scope)
         now = self._clock()
         outcome = self.pool.lease(
             journey.id,
@@ -186,15 +226,16 @@ class RoundRunner:
             if self.stopping.is_set():
                 return None
             result = self._error(
-                journey, "", slot, attempt, confirms, run_id, Category.NO_DEVICE, outcome.reason
+                journey, "", slot, attempt, confirms, run_id, Category.NO_DEVICE, outcome.reason,
+                scope=scope,
             )
             self._store(result, journey)
             return result
-        return self._on_device(journey, outcome.lease, slot, attempt, confirms, run_id)
+        return self._on_device(journey, outcome.lease, slot, attempt, confirms, run_id, scope)
 
     def _on_device(
         self, journey: Journey, lease: Lease, slot: datetime, attempt: int,
-        confirms: str | None, run_id: str,
+        confirms: str | None, run_id: str, scope: str = "",
     ) -> RunResult | None:
         device = lease.device
         status: Status | None = None
@@ -203,9 +244,10 @@ class RoundRunner:
             started = self._clock()
             with self._lock:  # registered before the run opens: shutdown can always abort it
                 self._running[run_id] = Running(
-                    run_id, journey, device.name, slot, attempt, confirms, started
+                    run_id, journey, device.name, slot, attempt, confirms, started, scope
                 )
-            if not self._safe_start(run_id, journey, device.name, slot, attempt, confirms):
+            if not self._safe_start(run_id, journey, device.name, slot, attempt, confirms,
+                                    scope):
                 with self._lock:
                     self._running.pop(run_id, None)
                 self._skip(journey, slot, "already run (same slot and attempt in the database)")
@@ -214,7 +256,8 @@ class RoundRunner:
             result = self._guarded_run(journey, device, slot, attempt, confirms, run_id)
             result = replace(
                 result, run_id=run_id, attempt=attempt, confirms=confirms, scheduled_at=slot,
-                robot_host=result.robot_host or self._host,
+                robot_host=result.robot_host or self._host, robot_name=self.robot_name,
+                location=self.location, scope=scope,
             )
             status, category = result.status, result.category
             with self._lock:
@@ -296,7 +339,7 @@ class RoundRunner:
         for r in running:
             result = self._error(
                 r.journey, r.device, r.scheduled_at, r.attempt, r.confirms, r.run_id,
-                Category.ABORTED, reason, started_at=r.started_at,
+                Category.ABORTED, reason, started_at=r.started_at, scope=r.scope,
             )
             self._store(result, r.journey)
             results.append(result)
@@ -326,8 +369,11 @@ class RoundRunner:
                              "traceback": traceback.format_exc(limit=8)})
 
     def _safe_start(self, run_id: str, journey: Journey, device: str, slot: datetime,
-                    attempt: int, confirms: str | None) -> bool:
+                    attempt: int, confirms: str | None, scope: str = "") -> bool:
         try:
+            if scope:
+                return self._recorder.start_run(run_id, journey, device, slot, attempt,
+                                                confirms, scope=scope)
             return self._recorder.start_run(run_id, journey, device, slot, attempt, confirms)
         except Exception as exc:  # a DB hiccup must not lose the run: record_run spools it
             log.warning("could not open run %s of %s: %s", run_id, journey.id, exc,
@@ -343,7 +389,7 @@ class RoundRunner:
     def _error(
         self, journey: Journey, device: str, slot: datetime, attempt: int,
         confirms: str | None, run_id: str, category: Category, message: str,
-        started_at: datetime | None = None,
+        started_at: datetime | None = None, scope: str = "",
     ) -> RunResult:
         ended = self._clock()
         started = started_at or ended
@@ -363,6 +409,9 @@ class RoundRunner:
             platform=str(journey.platform),
             robot_host=self._host,
             scheduled_at=slot,
+            robot_name=self.robot_name,
+            location=self.location,
+            scope=scope,
         )
 
 
@@ -372,6 +421,12 @@ def _default_lease_wait(journey: Journey) -> float:
     if journey.monitor.every_ms:
         wait = min(wait, journey.monitor.every_ms / 1000)
     return max(wait, 1.0)
+
+
+def _every(journey: Journey) -> timedelta | None:
+    """A journey's interval as its header says (the robot gives its triggers' instead)."""
+    every = journey.monitor.every_ms
+    return timedelta(milliseconds=every) if every and journey.monitor.cron is None else None
 
 
 def _names(windows: list[Any]) -> str:

@@ -7,6 +7,8 @@ database costs one query.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -58,7 +60,7 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         )
     # Robots starting together: the first migrates, the others wait for it, then find the
     # database at head (SQLite: the write lock taken up front; PostgreSQL: an advisory lock).
-    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as connection:
+    with _migrating(engine) as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": PG_LOCK_ID})
         command.upgrade(alembic_config(connection), revision)
@@ -67,6 +69,36 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
 
 def downgrade(engine: Engine, revision: str) -> str | None:
     """Migrate back to `revision` ("base" for an empty database)."""
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         command.downgrade(alembic_config(connection), revision)
     return current_revision(engine)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One write transaction for the whole migration. On SQLite, with foreign keys off for
+    its duration: a batch migration rebuilds a table by dropping the old one, and SQLite's
+    DROP TABLE would cascade to the children's rows (a run's transactions, steps...). The
+    keys are checked before the commit and switched back on afterwards."""
+    with engine.connect() as connection:
+        connection.execution_options(sqlite_begin="IMMEDIATE")
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            _driver_sql(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise StorageError("the migration would break foreign keys: rolled back")
+        finally:
+            if sqlite:
+                _driver_sql(connection, "PRAGMA foreign_keys=ON")
+
+
+def _driver_sql(connection: Connection, sql: str) -> None:
+    """Straight to the driver: SQLAlchemy would open a transaction around it first."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql)
+    finally:
+        cursor.close()

@@ -86,7 +86,8 @@ class RunRow(Base):
 
     __tablename__ = "runs"
     __table_args__ = (
-        UniqueConstraint("journey_id", "scheduled_at", "attempt"),
+        # one run per slot and attempt, and per location for journeys watched from several
+        UniqueConstraint("journey_id", "scheduled_at", "attempt", "scope"),
         Index("ix_runs_journey_started", "journey_id", "started_at"),
         Index("ix_runs_device_started", "device_id", "started_at"),
         Index("ix_runs_started_at", "started_at"),
@@ -116,6 +117,10 @@ class RunRow(Base):
     platform: Mapped[str | None] = mapped_column(String(20))
     robot_host: Mapped[str | None] = mapped_column(String(200))
     robot_version: Mapped[str | None] = mapped_column(String(100))
+    robot_name: Mapped[str | None] = mapped_column(String(200))  # ronde.yaml `robot.name`
+    location: Mapped[str | None] = mapped_column(String(100))  # the robot's location
+    # '' for a fleet-wide slot; the location for a journey watched from several (0006)
+    scope: Mapped[str] = mapped_column(String(100), default="", server_default="")
     app_version: Mapped[str | None] = mapped_column(String(100))
     os_version: Mapped[str | None] = mapped_column(String(100))
     device_model: Mapped[str | None] = mapped_column(String(200))
@@ -264,6 +269,24 @@ class HeartbeatRow(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_beat_at: Mapped[datetime] = mapped_column(UTCDateTime())
     stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    robot_name: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(100))
+    devices: Mapped[str | None] = mapped_column(Text)  # JSON list of the robot's devices
+    running: Mapped[str | None] = mapped_column(Text)  # JSON list of what it runs now
+
+
+class SlotClaimRow(Base):
+    """Who runs one slot of a journey (per location scope): the primary key makes the first
+    robot's `INSERT ... ON CONFLICT DO NOTHING` the only one that lands (storage.fleet)."""
+
+    __tablename__ = "slot_claims"
+    __table_args__ = (Index("ix_slot_claims_claimed_at", "claimed_at"),)
+
+    journey: Mapped[str] = mapped_column(String(200), primary_key=True)
+    slot_at: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100), primary_key=True)
+    robot: Mapped[str] = mapped_column(String(200))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PrunedRunsRow(Base):

@@ -178,6 +178,7 @@ def _records(session: Session, rows: Sequence[Any], with_transactions: bool) -> 
             robot_version=run.robot_version, robot_host=run.robot_host,
             platform=run.platform, error=run.error, journey_hash=digest, load_ms=load_ms,
             transactions=tuple(transactions.get(run.id, ())),
+            robot_name=run.robot_name, location=run.location,
         )
         for run, key, device, digest, load_ms in rows
     ]

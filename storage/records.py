@@ -59,6 +59,8 @@ class RunRecord:
     journey_hash: str | None = None
     load_ms: float | None = None
     transactions: tuple[TransactionRecord, ...] = ()
+    robot_name: str | None = None  # the robot that ran it (fleet), and its location
+    location: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,10 @@ class HeartbeatRecord:
     started_at: datetime
     last_beat_at: datetime
     stopped_at: datetime | None
+    robot_name: str = ""  # ronde.yaml `robot.name` (the host for robots before 0006)
+    location: str = "default"
+    devices: tuple[str, ...] = ()  # the robot's devices
+    running: tuple[str, ...] = ()  # the journeys it watches
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from journeys.results import RunResult
@@ -112,6 +112,9 @@ def start_run(
     confirms: str | None,
     host: str,
     now: datetime,
+    scope: str = "",
+    robot_name: str | None = None,
+    location: str | None = None,
 ) -> bool:
     """Insert an open run; False when this run_id was already there (nothing changed)."""
     if session.scalars(select(RunRow.id).where(RunRow.run_id == run_id)).first() is not None:
@@ -132,6 +135,9 @@ def start_run(
             confirms=confirms,
             platform=journey.platform,
             robot_host=host,
+            robot_name=robot_name or host or None,
+            location=location,
+            scope=scope,
         )
     )
     session.flush()
@@ -174,6 +180,9 @@ def record_run(
     run.confirms = result.confirms
     run.platform = result.platform or journey.platform
     run.robot_host = result.robot_host or None
+    run.robot_name = result.robot_name or result.robot_host or None
+    run.location = result.location or run.location
+    run.scope = result.scope if existing is None else (existing.scope or result.scope)
     run.robot_version = result.robot_version or None
     run.app_version = result.app_version
     run.os_version = result.os_version
@@ -265,10 +274,16 @@ def _add_children(session: Session, run_pk: int, result: RunResult) -> None:
             session.execute(insert(table.__table__), rows)
 
 
-def close_aborted_runs(session: Session, now: datetime, host: str | None = None) -> int:
+def close_aborted_runs(session: Session, now: datetime, host: str | None = None,
+                       robot_name: str | None = None) -> int:
+    """Close open runs (of `host`; of the robot `robot_name` on it, when several robots
+    share a host) as error/aborted."""
     query = select(RunRow).where(RunRow.is_open.is_(True))
     if host is not None:
         query = query.where(RunRow.robot_host == host)
+    if robot_name is not None:  # runs opened before 0006 carry no robot name, or the host's
+        query = query.where(or_(RunRow.robot_name.is_(None), RunRow.robot_name == robot_name,
+                                RunRow.robot_name == RunRow.robot_host))
     count = 0
     closed = []
     for run in session.scalars(query):

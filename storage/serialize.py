@@ -93,6 +93,9 @@ def result_to_dict(result: RunResult) -> dict[str, Any]:
         "robot_version": result.robot_version,
         "robot_host": result.robot_host,
         "scheduled_at": _time(result.scheduled_at),
+        "robot_name": result.robot_name,
+        "location": result.location,
+        "scope": result.scope,
     }
 
 
@@ -145,6 +148,9 @@ def result_from_dict(data: dict[str, Any]) -> RunResult:
         robot_version=data.get("robot_version", ""),
         robot_host=data.get("robot_host", ""),
         scheduled_at=_parse_time(data.get("scheduled_at")),
+        robot_name=data.get("robot_name", ""),
+        location=data.get("location", ""),
+        scope=data.get("scope", ""),
     )
 
 

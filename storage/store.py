@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from journeys.model import Journey
 from journeys.results import RunResult
+from storage import fleet as _fleet
 from storage import heartbeats as _heartbeats
 from storage import hourly, queries, rollups, runs
 from storage import incidents as _incidents
@@ -145,6 +146,9 @@ class Store:
         journey: Journey | None = None,
         platform: str | None = None,
         lock_timeout_ms: int | None = None,
+        scope: str = "",
+        robot_name: str | None = None,
+        location: str | None = None,
     ) -> bool:
         """Record an open run before it starts. DuplicateRun if another run holds this
         journey's (scheduled_at, attempt): the scheduler must not run it twice. Returns
@@ -160,16 +164,17 @@ class Store:
                 return runs.start_run(
                     session, run_id=run_id, journey=info, device=device,
                     scheduled_at=scheduled_at, attempt=attempt, confirms=confirms,
-                    host=host, now=now,
+                    host=host, now=now, scope=scope, robot_name=robot_name, location=location,
                 )
         except sa_exc.IntegrityError as exc:
-            self._raise_if_slot_taken(run_id, journey_id, scheduled_at, attempt, exc)
+            self._raise_if_slot_taken(run_id, journey_id, scheduled_at, attempt, exc, scope)
             try:
                 with self.db.transaction() as session:  # lost a race creating a journey/device
                     return runs.start_run(
                         session, run_id=run_id, journey=info, device=device,
                         scheduled_at=scheduled_at, attempt=attempt, confirms=confirms,
-                        host=host, now=now,
+                        host=host, now=now, scope=scope, robot_name=robot_name,
+                        location=location,
                     )
             except sa_exc.IntegrityError as again:
                 raise _integrity(again) from again
@@ -266,7 +271,7 @@ class Store:
                 return runs.record_run(session, result, info, now)
         except sa_exc.IntegrityError as exc:
             self._raise_if_slot_taken(
-                result.run_id, info.key, result.scheduled_at, result.attempt, exc
+                result.run_id, info.key, result.scheduled_at, result.attempt, exc, result.scope
             )
             try:
                 with self.db.transaction() as session:  # lost a race creating a journey/device
@@ -276,7 +281,7 @@ class Store:
 
     def _raise_if_slot_taken(
         self, run_id: str, journey: str, scheduled_at: datetime | None, attempt: int,
-        exc: Exception,
+        exc: Exception, scope: str = "",
     ) -> None:
         if scheduled_at is None:
             return
@@ -284,19 +289,21 @@ class Store:
             holder = session.scalars(
                 select(RunRow.run_id).join(JourneyRow).where(
                     JourneyRow.key == journey, RunRow.scheduled_at == scheduled_at,
-                    RunRow.attempt == attempt, RunRow.run_id != run_id,
+                    RunRow.attempt == attempt, RunRow.run_id != run_id, RunRow.scope == scope,
                 )
             ).first()
         if holder is not None:
+            where = f" from {scope}" if scope else ""
             raise DuplicateRun(
                 f"journey {journey!r} already has run {holder} for {scheduled_at.isoformat()}"
-                f" attempt {attempt}"
+                f" attempt {attempt}{where}"
             ) from exc
 
-    def close_aborted_runs(self, host: str | None = None) -> int:
-        """Close open runs (of `host`, or all) as error/aborted: call it when a robot starts."""
+    def close_aborted_runs(self, host: str | None = None, robot_name: str | None = None) -> int:
+        """Close open runs (of `host`, or all; of one robot of that host when named) as
+        error/aborted: call it when a robot starts."""
         with self.db.transaction() as session:
-            return runs.close_aborted_runs(session, self.clock(), host)
+            return runs.close_aborted_runs(session, self.clock(), host, robot_name)
 
     def runs(
         self,
@@ -336,18 +343,43 @@ class Store:
             runs, responses = rollups.rebuild(session)
             return runs, responses, hourly.rebuild(session)
 
+    # ---- a fleet on one PostgreSQL (storage.fleet) ------------------------------------
+
+    @property
+    def shared(self) -> bool:
+        """Several robots may share this database (PostgreSQL); SQLite is one host's."""
+        return self.db.backend == "postgresql"
+
+    def claim_slot(self, journey: str, slot_at: datetime, scope: str, robot: str, *,
+                   lock_timeout_ms: int | None = None) -> bool:
+        return _fleet.claim_slot(self.db, journey=journey, slot_at=slot_at, scope=scope,
+                                 robot=robot, now=self.clock(), lock_timeout_ms=lock_timeout_ms)
+
+    def slot_claims(self, journey: str | None = None) -> list[tuple[str, datetime, str, str]]:
+        return _fleet.claims(self.db, journey)
+
+    def prune_claims(self, older_than: timedelta) -> int:
+        return _fleet.prune_claims(self.db, self.clock() - older_than)
+
+    def advisory_lock(self, name: str = _fleet.ALERTS_LOCK) -> _fleet.AdvisoryLock:
+        return _fleet.AdvisoryLock(self.db, name)
+
     # ---- heartbeats -------------------------------------------------------------------
 
-    def heartbeat_start(self, host: str, pid: int, version: str | None = None) -> int:
-        return _heartbeats.start(self.db, host=host, pid=pid, version=version, now=self.clock())
+    def heartbeat_start(self, host: str, pid: int, version: str | None = None, *,
+                        robot_name: str | None = None, location: str = "default") -> int:
+        return _heartbeats.start(self.db, host=host, pid=pid, version=version, now=self.clock(),
+                                 robot_name=robot_name, location=location)
 
     def heartbeat(
-        self, heartbeat_id: int, *, flush: bool = True, lock_timeout_ms: int | None = None
+        self, heartbeat_id: int, *, flush: bool = True, lock_timeout_ms: int | None = None,
+        devices: Sequence[str] | None = None, running: Sequence[str] | None = None,
     ) -> None:
-        """Beat; and since the database answers, replay any spooled results now rather than
-        waiting for the next run to be recorded (unless `flush=False`: the robot's writer
-        thread does that)."""
-        _heartbeats.beat(self.db, heartbeat_id, self.clock(), lock_timeout_ms=lock_timeout_ms)
+        """Beat (with the robot's devices and journeys when given); and since the database
+        answers, replay any spooled results now rather than waiting for the next run to be
+        recorded (unless `flush=False`: the robot's writer thread does that)."""
+        _heartbeats.beat(self.db, heartbeat_id, self.clock(), lock_timeout_ms=lock_timeout_ms,
+                         devices=devices, running=running)
         if flush and self.spool.has_entries():
             try:
                 self.flush_spool()

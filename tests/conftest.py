@@ -4,6 +4,7 @@ pytest_plugins: list[str] = [
     "tests.fixtures.alertmanager",
     "tests.fixtures.appium",
     "tests.fixtures.chromium",
+    "tests.fixtures.grid",
     "tests.fixtures.smtp",
     "tests.fixtures.postgres",
     "tests.fixtures.readside",

@@ -34,6 +34,16 @@ ANDROID_KEYS = {
 }
 LONG_PRESS_S = 1.0  # Android's long-press timeout is 400-500 ms; UiAutomator2 holds 1 s too
 DOUBLE_TAP_GAP_S = 0.1  # well inside Android's 300 ms double-tap timeout
+def _session_device(caps: dict[str, Any]) -> str | None:
+    """The device the server gave the session, from its returned capabilities (Grid merges
+    the chosen slot's stereotype into them: `appium:udid`, else the device name)."""
+    for key in ("appium:udid", "udid", "appium:deviceName", "deviceName"):
+        value = caps.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 class AppiumNativeBackend(AppiumDeviceControls):
     """A live Appium session on a phone, an emulator or the simulated device."""
 
@@ -330,6 +340,7 @@ class AppiumNativeBackend(AppiumDeviceControls):
             app_version=pick("appVersion", "appVersionName", "CFBundleShortVersionString"),
             platform=self.platform,
             extra={k: v for k, v in info.items() if isinstance(v, str | int | float | bool)},
+            udid=_session_device(caps),
         )
 
     def navigation_timing(self) -> dict[str, float]:

@@ -133,6 +133,7 @@ class DeviceInfo:
     app_version: str | None = None
     platform: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    udid: str | None = None  # the device the session got (a Grid hub picks it)
 
 
 @runtime_checkable

@@ -73,19 +73,21 @@ def parse_every(text: str | None) -> int | None:
               help="Serve the dashboard and /metrics beside the robot (`off` to not).")
 @click.option("--heartbeat", type=float, default=5.0, show_default=True, hidden=True)
 @click.option("--reload", "reload_s", type=float, default=2.0, show_default=True, hidden=True)
+@click.option("--alerts-tick", "alerts_tick_s", type=float, default=30.0, show_default=True,
+              hidden=True)
 @click.option("--quarantine-backoff", type=float, default=30.0, show_default=True,
               hidden=True)
 @click.option("-v", "--verbose", is_flag=True, help="Debug logs.")
 def command(path: Path, config_path: Path | None, once: bool, minutes: float | None,
             every: str | None, grace: float, log_file: Path, no_live: bool, dashboard: str,
-            heartbeat: float,
-            reload_s: float, quarantine_backoff: float, verbose: bool) -> None:
+            heartbeat: float, reload_s: float, alerts_tick_s: float,
+            quarantine_backoff: float, verbose: bool) -> None:
     """Run every journey in PATH (default: journeys/) on its schedule, on the device pool."""
     code = start(
         [path], load_settings_config(config_path), once=once, minutes=minutes,
         every_ms=parse_every(every), grace_s=grace, log_file=log_file, live=not no_live,
         heartbeat_s=heartbeat, reload_s=reload_s, quarantine_backoff_s=quarantine_backoff,
-        verbose=verbose, dashboard=parse_dashboard(dashboard),
+        verbose=verbose, dashboard=parse_dashboard(dashboard), alerts_tick_s=alerts_tick_s,
     )
     sys.exit(code)
 
@@ -95,7 +97,7 @@ def start(paths: list[Path], config: Config, *, once: bool = False, minutes: flo
           log_file: Path | None = Path("ronde.log"), live: bool = True,
           heartbeat_s: float = 5.0, reload_s: float = 2.0, quarantine_backoff_s: float = 30.0,
           verbose: bool = False, appium_env: dict[str, str] | None = None,
-          dashboard: tuple[str, int] | None = None) -> int:
+          dashboard: tuple[str, int] | None = None, alerts_tick_s: float = 30.0) -> int:
     """Shared by `ronde start` and `ronde demo`; returns the exit code."""
     from tzlocal import get_localzone
 
@@ -122,7 +124,7 @@ def start(paths: list[Path], config: Config, *, once: bool = False, minutes: flo
         except DashboardError as exc:
             raise click.ClickException(str(exc)) from exc
     options = Options(every_override_ms=every_ms, grace_s=grace_s, heartbeat_s=heartbeat_s,
-                      reload_s=reload_s, tz=get_localzone())
+                      reload_s=reload_s, alerts_tick_s=alerts_tick_s, tz=get_localzone())
     settings = Settings(paths=paths, config=config, once=once, minutes=minutes,
                         log_file=log_file, live=live, verbose=verbose, options=options,
                         quarantine_backoff_s=quarantine_backoff_s,

@@ -1,5 +1,5 @@
-"""`ronde status [--config F] [--json]`: the latest result of each journey, and which robots
-are alive (their heartbeat's age)."""
+"""`ronde status [--config F] [--json]`: the latest result of each journey, and the fleet:
+which robots are alive (their heartbeat's age), where, with which devices, watching what."""
 
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ def status_data(store: Any, now: datetime) -> dict[str, Any]:
                 else round(worst.resolution_ms, 1),
             },
             "error": run.error,
+            "robot": run.robot_name,
+            "location": run.location,
         })
     robots = []
     for beat in store.heartbeats():
@@ -44,6 +46,8 @@ def status_data(store: Any, now: datetime) -> dict[str, Any]:
         if beat.stopped_at is not None and age > 3600:
             continue  # robots stopped long ago are history, not status
         robots.append({
+            "name": beat.robot_name or beat.host, "location": beat.location,
+            "devices": list(beat.devices), "journeys": list(beat.running),
             "host": beat.host, "pid": beat.pid, "version": beat.version,
             "started_at": beat.started_at.isoformat(),
             "last_beat_at": beat.last_beat_at.isoformat(),
@@ -95,8 +99,16 @@ def show(data: dict[str, Any], console: Console) -> None:
         console.print("Robots: none has beaten a heartbeat (is `ronde start` running?)")
     for r in data["robots"]:
         style = {"alive": "green", "silent": "bold red", "stopped": "dim"}[r["state"]]
-        console.print(f"Robot {r['host']} pid {r['pid']}: [{style}]{r['state']}[/{style}], "
-                      f"last heartbeat {r['heartbeat_age_s']:.0f}s ago")
+        who = r["host"] if r["name"] == r["host"] else f"{r['name']} on {r['host']}"
+        where = "" if r["location"] == "default" else f" @ {r['location']}"
+        line = Text(f"Robot {who}{where} pid {r['pid']}: ")
+        line.append(r["state"], style=style)
+        line.append(f", last heartbeat {r['heartbeat_age_s']:.0f}s ago")
+        if r["devices"]:
+            line.append(f"; devices {', '.join(r['devices'])}")
+        if r["journeys"]:
+            line.append(f"; watches {', '.join(r['journeys'])}")
+        console.print(line)
     if data.get("database_busy"):
         console.print("[bold yellow]database busy (locked by another process): try again.[/] "
                       "Until the lock is released the robots keep their results and "

@@ -151,6 +151,10 @@ class RobotView:
     version: str | None
     started_at: datetime
     last_beat_at: datetime
+    name: str = ""  # ronde.yaml `robot.name` (the host when not set)
+    location: str = "default"
+    devices: tuple[str, ...] = ()
+    running: tuple[str, ...] = ()  # the journeys it watches
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,12 +84,19 @@ def run_view(
     )
 
 
+def _robot_of(dedup_key: str) -> str | None:
+    """A silent robot's incident is about that robot, not a journey."""
+    name = dedup_key.removeprefix("robot:silent:")
+    return f"robot {name}" if name != dedup_key else None
+
+
 def incident_view(i: IncidentRecord) -> IncidentView:
     details = i.details or {}
     screenshot = details.get("screenshot")
     return IncidentView(
         id=str(i.id),
-        journey=i.journey or str(details.get("journey") or "(all journeys)"),
+        journey=i.journey or str(details.get("journey") or _robot_of(i.dedup_key)
+                                 or "(all journeys)"),
         state=i.state,
         kind=i.kind,
         category=i.category,

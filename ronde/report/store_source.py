@@ -148,7 +148,9 @@ class StoreSource:
         """Robot processes that beat within ROBOT_ALIVE of `now`, most recent first."""
         beats = heartbeats.heartbeats(self.store.db, alive_since=now - ROBOT_ALIVE)
         return sorted(
-            (RobotView(b.host, b.pid, b.version, b.started_at, b.last_beat_at) for b in beats),
+            (RobotView(b.host, b.pid, b.version, b.started_at, b.last_beat_at,
+                       b.robot_name or b.host, b.location, b.devices, b.running)
+             for b in beats),
             key=lambda r: r.last_beat_at,
             reverse=True,
         )

@@ -24,6 +24,7 @@ from scheduler.alerts import grouping, rules
 from scheduler.alerts.errors import IncidentNotFound
 from scheduler.alerts.incident_store import IncidentRepository
 from scheduler.alerts.lifecycle import Event, Transition, acknowledge, advance
+from scheduler.alerts.locations import per_location
 from scheduler.alerts.model import (
     Decision,
     Incident,
@@ -80,6 +81,8 @@ class AlertEngine:
         self._lock = threading.RLock()
         self._facts: dict[str, RunFacts] = {}  # richer facts of recent results, by run_id
         self._am_sent: dict[int, datetime] = {}
+        # rules over more than runs, evaluated on each tick (a fleet: silent robots)
+        self.extra_rules: list[Callable[[datetime, list[RunFacts]], list[Decision]]] = []
 
     # ---- the scheduler's entry points -----------------------------------------------------
 
@@ -181,9 +184,7 @@ class AlertEngine:
         decisions: list[Decision] = []
         failing: list[Decision] = []
         for jid in journeys:
-            for decision in rules.evaluate_journey(
-                jid, counted, self._policy(jid), now, grace_ms=self.settings.confirm_grace_ms
-            ):
+            for decision in self._journey_decisions(jid, counted, now):
                 (failing if decision.key == rules.failing_key(jid) else decisions).append(decision)
         resolve_after = self.settings.resolve_after_passes
         for decision in rules.evaluate_robot(counted, now, errors=self.settings.robot_errors):
@@ -192,11 +193,33 @@ class AlertEngine:
         decisions += [replace(d, resolve_after=resolve_after) for d in rules.evaluate_flaky_devices(
             counted, now, flakes=self.settings.flaky_device_flakes,
             grace_ms=self.settings.confirm_grace_ms)]
+        if robot_keys is None:
+            decisions += self._extra(now, counted)
         out = self._apply_groups(failing, now, history)
         for decision in decisions:
             step = self._apply(decision, now, history)
             if step.changed or step.event:
                 out.append(step)
+        return out
+
+    def _journey_decisions(self, jid: str, runs: list[RunFacts], now: datetime
+                           ) -> list[Decision]:
+        policy, grace = self._policy(jid), self.settings.confirm_grace_ms
+        journey = self.journeys.get(jid)
+        places = journey.monitor.locations if journey is not None else ()
+        if len(places) < 2:
+            return rules.evaluate_journey(jid, runs, policy, now, grace_ms=grace)
+        return per_location(jid, places, runs, lambda mine: rules.evaluate_journey(
+            jid, mine, policy, now, grace_ms=grace))
+
+    def _extra(self, now: datetime, runs: list[RunFacts]) -> list[Decision]:
+        out: list[Decision] = []
+        for rule in self.extra_rules:
+            try:
+                out += rule(now, runs)
+            except Exception as exc:  # e.g. heartbeats unreadable: the next tick tries again
+                log.warning("alert rule %s not evaluated: %s", getattr(rule, "__name__", rule),
+                            exc, extra={"event": "alerts_skipped"})
         return out
 
     def _apply_groups(self, failing: list[Decision], now: datetime,

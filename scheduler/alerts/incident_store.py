@@ -83,6 +83,8 @@ def _details(incident: Incident) -> dict[str, Any]:
 def summary(incident: Incident) -> str:
     if incident.kind is Kind.ROBOT and incident.category is Category.APPIUM_DOWN:
         return "Ronde's Appium server is down"
+    if incident.kind is Kind.ROBOT and incident.key.startswith("robot:silent:"):
+        return f"robot {incident.key.removeprefix('robot:silent:')} silent"
     if incident.kind is Kind.ROBOT:
         where = f" on {incident.device}" if incident.device else ""
         return f"robot cannot run {incident.journey}{where}"

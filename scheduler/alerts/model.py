@@ -53,6 +53,8 @@ class RunFacts:
     screenshot: str | None = None  # artifact path, relative to the artifacts directory
     logcat_exception: str | None = None
     os_version: str | None = None  # the device's OS version, as the run saw it
+    location: str | None = None  # where the robot that ran it stands (a fleet)
+    robot: str | None = None  # which robot ran it
 
     @property
     def counts_for_app(self) -> bool:
@@ -128,6 +130,8 @@ def facts_from_result(result: RunResult, artifacts_dir: Path | None = None) -> R
         screenshot=screenshot,
         logcat_exception=exception,
         os_version=result.os_version,
+        location=result.location or None,
+        robot=result.robot_name or None,
     )
 
 
@@ -182,6 +186,8 @@ def facts_from_row(row: Any) -> RunFacts:
         screenshot=get("screenshot"),
         logcat_exception=get("logcat_exception") or find_exception(error),
         os_version=get("os_version"),
+        location=get("location"),
+        robot=get("robot_name", "robot"),
     )
 
 

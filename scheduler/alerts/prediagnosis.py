@@ -130,6 +130,8 @@ def outage(s: Situation) -> Candidate | None:
     every_device = len(devices) >= 2 and set(fail_devices) >= set(devices)
     if len(devices) >= 2 and len(fail_devices) == 1:
         return None  # one device only: the device rule speaks
+    if _confined_to_one_location(s, runs):
+        return None  # one site only: the location rule speaks
     confidence = 0.45 + 0.3 * share + (0.15 if every_device else 0.0)
     if not passing:
         confidence += 0.05
@@ -248,6 +250,50 @@ def one_device(s: Situation) -> Candidate | None:
             f"{what.capitalize()} on device {device} only (passes on {_names(others)})",
             f"{what_fr.capitalize()} sur l'appareil {device} seulement (passe sur "
             f"{_names(others)})", facts)
+
+
+def _confined_to_one_location(s: Situation, runs: Sequence[RunFacts]) -> bool:
+    places = {r.location for r in runs}
+    if len(places) != 1 or None in places:
+        return False
+    return any(r.location and r.location not in places
+               and r.status in (Status.PASSED, Status.DEGRADED) for r in s.since_onset())
+
+
+def one_location(s: Situation) -> Candidate | None:
+    """Every failure from one robot location while runs from other locations pass (a fleet):
+    that site's network or carrier, said like a device-confined failure."""
+    places = sorted({r.location for r in s.evidence if r.location})
+    if len(places) != 1 or any(not r.location for r in s.evidence):
+        return None
+    place = places[0]
+    ok_elsewhere = [
+        r for r in s.since_onset()
+        if r.location and r.location != place and r.status in (Status.PASSED, Status.DEGRADED)
+    ]
+    if not ok_elsewhere:
+        return None
+    others = sorted({r.location for r in ok_elsewhere if r.location})
+    same_journey = any(r.journey == s.journey for r in ok_elsewhere)
+    confidence = 0.86 + (0.05 if same_journey else 0.0) + (
+        0.03 if len(s.fail_devices) > 1 else 0.0)
+    what = _category_name(s.category, "en")
+    what_fr = _category_name(s.category, "fr")
+    facts = [
+        Fact(f"all {len(s.evidence)} failures ({what}) are from location {place} "
+             f"({_names(list(s.fail_devices)) or 'its devices'})",
+             f"les {len(s.evidence)} échecs ({what_fr}) viennent tous du site {place} "
+             f"({_names(list(s.fail_devices)) or 'ses appareils'})"),
+        Fact(f"{'this journey passes' if same_journey else 'journeys pass'} from "
+             f"{_names(others)} since {_hm(s.onset)}",
+             f"{'ce parcours passe' if same_journey else 'les parcours passent'} depuis "
+             f"{_names(others)} depuis {_hm(s.onset)}"),
+    ]
+    return (f"location|{place}", confidence,
+            f"{what.capitalize()} from {place} only (passes from {_names(others)}): that "
+            "site's network or carrier",
+            f"{what_fr.capitalize()} depuis {place} seulement (passe depuis {_names(others)}) : "
+            "le réseau ou l'opérateur de ce site", facts)
 
 
 def one_build(s: Situation) -> Candidate | None:
@@ -428,8 +474,8 @@ def by_category(s: Situation) -> Candidate | None:
 
 
 FAILING_RULES: tuple[Rule, ...] = (
-    outage, endpoint, one_device, one_build, authentication, release, crash, third_party,
-    by_category,
+    outage, endpoint, one_device, one_location, one_build, authentication, release, crash,
+    third_party, by_category,
 )
 
 
@@ -496,8 +542,17 @@ def flaky_device(s: Situation) -> Candidate | None:
             "passent sur les autres appareils", facts)
 
 
+def robot_silent(s: Situation) -> Candidate | None:
+    """A robot of the fleet stopped beating (scheduler.alerts.silence says who took over)."""
+    if not s.decision.key.startswith("robot:silent:") or not s.decision.facts:
+        return None
+    robot = s.decision.key.removeprefix("robot:silent:")
+    (en, fr), *_rest = s.decision.facts
+    return (f"robot_silent|{robot}", 0.95, en, fr, [])
+
+
 def robot_cause(s: Situation) -> Candidate | None:
-    if s.decision.key.startswith("robot:flaky:"):
+    if s.decision.key.startswith(("robot:flaky:", "robot:silent:")):
         return None
     device = s.decision.device
     category = s.category
@@ -527,7 +582,7 @@ def robot_cause(s: Situation) -> Candidate | None:
             f"L'appareil {device} (ou son serveur Appium) est indisponible", facts)
 
 
-ROBOT_RULES: tuple[Rule, ...] = (flaky_device, robot_cause)
+ROBOT_RULES: tuple[Rule, ...] = (flaky_device, robot_silent, robot_cause)
 
 
 # ---- entry point --------------------------------------------------------------------------

@@ -63,6 +63,9 @@ def title(notice: Notice, lang: str = "en") -> str:
         n=len(notice.journeys))
     what = w["failing_n"] if len(notice.journeys) > 1 and notice.kind == "app" and (
         "slow" not in notice.rules) else _what(notice, w)
+    if not notice.journey and notice.kind == "robot" and notice.diagnosis:  # a robot's silence
+        d = notice.diagnosis
+        return f"[{w[notice.event]}] {d.title_fr if lang == 'fr' else d.title_en}"
     head = f"[{w[notice.event]}] {who} {what}"  # the id: short, stable
     if notice.transaction and notice.kind == "app":
         head += f" — {notice.transaction}"

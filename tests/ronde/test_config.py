@@ -183,6 +183,11 @@ BAD: list[tuple[str, list[str]]] = [
      ["3:5: devices[1].name: 'a' is already the name of the device at line 2"]),
     ("devices:\n  - {name: a, browser: {}, capabilities: {x: 1}}\n",
      ["2:42: devices[0].capabilities: only appium devices take capabilities"]),
+    ("devices:\n  - {name: a, browser: {}, sessions: 2}\n",
+     ["2:38: devices[0].sessions: only appium devices take sessions (a Selenium Grid hub or "
+      "a device farm that picks the device)"]),
+    ("devices:\n  - {name: a, appium: 'http://h:4444', sessions: 0}\n",
+     ["2:50: devices[0].sessions: expected a whole number from 1 to 1000 (found 0)"]),
     ("devices:\n  - {tags: [a], browser: {}}\n", ["2:5: devices[0]: missing key 'name'"]),
     ("devices:\n  - {name: 'my phone', appium: 'ftp://x'}\n",
      ["2:12: devices[0].name: 'my phone' is not a valid name (expected letters, digits, '.', "

@@ -141,3 +141,19 @@ def test_a_confirmation_waits_a_little_for_the_other_device() -> None:
     lease = pool.lease("j", (), ANDROID, timeout_s=5, avoid=("a",), prefer_wait_s=0.3).lease
     assert lease is not None and lease.device.name == "a"
     assert 0.25 < time.monotonic() - started < 2
+
+
+def test_an_entry_that_hands_out_devices_takes_that_many_journeys_at_once() -> None:
+    """A Grid hub entry (`sessions: 2`): two leases at once, the third waits for a release."""
+    grid = DeviceSpec("grid", ("android",), appium_url="http://hub:4444",
+                      capabilities={"platformName": "Android"}, sessions=2)
+    pool = DevicePool([grid])
+    one = pool.lease("j1", (), ANDROID, timeout_s=0).lease
+    two = pool.lease("j2", (), ANDROID, timeout_s=0).lease
+    assert one is not None and two is not None
+    third = pool.lease("j3", (), ANDROID, timeout_s=0.2)
+    assert third.lease is None and "grid busy with j1, j2" in third.reason
+    assert [s.holder for s in pool.states()] == ["j1, j2"]
+    pool.release(one, Status.PASSED, None)
+    again = pool.lease("j3", (), ANDROID, timeout_s=0).lease
+    assert again is not None and again.device.name == "grid"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -49,3 +50,30 @@ def test_status_shows_latest_runs_and_heartbeat_ages(tmp_path: Path) -> None:
     human = CliRunner(env={"COLUMNS": "160"}).invoke(command, ["--config", str(config)])
     assert human.exit_code == 0 and "Login: 812 ms" in human.output
     assert "robot-1" in human.output and "alive" in human.output
+
+
+def test_status_shows_the_fleet_its_locations_devices_and_journeys(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ronde.db'}"
+    store = Store.open(url)
+    j = journey("shop-login")
+    now = datetime.now(UTC)
+    store.record_run(replace(result(j, sim("pixel-1"), Status.PASSED, run_id="r1", at=now),
+                             robot_name="lyon-1", location="lyon"), j)
+    paris = store.heartbeat_start("host-p", 11, "ronde", robot_name="paris-1", location="paris")
+    store.heartbeat(paris, devices=["sim-a", "sim-b"], running=["shop-login", "search"])
+    lyon = store.heartbeat_start("host-l", 12, "ronde", robot_name="lyon-1", location="lyon")
+    store.heartbeat(lyon, devices=["pixel-1"], running=["shop-login"])
+    store.close()
+    config = tmp_path / "ronde.yaml"
+    config.write_text(f"storage: {url}\n")
+    out = CliRunner().invoke(command, ["--config", str(config), "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    robots = {r["name"]: r for r in data["robots"]}
+    assert robots["paris-1"]["location"] == "paris" and robots["paris-1"]["host"] == "host-p"
+    assert robots["paris-1"]["devices"] == ["sim-a", "sim-b"]
+    assert robots["lyon-1"]["journeys"] == ["shop-login"]
+    assert (data["journeys"][0]["robot"], data["journeys"][0]["location"]) == ("lyon-1", "lyon")
+    human = CliRunner(env={"COLUMNS": "200"}).invoke(command, ["--config", str(config)])
+    assert "Robot paris-1 on host-p @ paris pid 11: alive" in human.output
+    assert "devices sim-a, sim-b; watches shop-login, search" in human.output
