@@ -3,6 +3,8 @@
     .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --url postgresql+psycopg://...
     .venv/bin/python benchmarks/read_side.py --generate sqlite,postgres --days 10 --journeys 100
     .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --profile   # costly SQL
+    .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --url sqlite:///trial90.db \
+        --postgres-copy     # both files, and the first copied into a throwaway PostgreSQL
 
 Databases come from `benchmarks/trial_dataset.py` (`--generate` makes them: a SQLite file, a
 throwaway PostgreSQL cluster, or both). Pages are served in process (Starlette's
@@ -49,6 +51,9 @@ PAGES = (
     "/status",
     "/metrics",
 )
+
+
+GOALS = {"report HTML": 3.0}  # seconds; every page and /metrics: 0.1 s (issue 13)
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -135,48 +140,73 @@ def main() -> None:
     parser.add_argument("--now", type=datetime.fromisoformat, default=END,
                         help="the dashboard's clock (default: the generated trial's end)")
     parser.add_argument("--profile", action="store_true", help="print the costliest SQL")
+    parser.add_argument("--postgres-copy", action="store_true",
+                        help="also load the first --url SQLite trial into a throwaway "
+                             "PostgreSQL cluster (benchmarks/pg_copy.py), measured there too")
     args = parser.parse_args()
-    urls = list(args.url)
+    urls = [(url, _label(url)) for url in args.url]
     cluster = None
     tmp = Path(tempfile.mkdtemp(prefix="ronde-readside-"))
     backends = [b for b in args.generate.split(",") if b]
-    if backends:
-        if "sqlite" in backends:
-            urls.append(f"sqlite:///{tmp / 'trial.db'}")
-        if "postgres" in backends:
+    generated: list[str] = []
+    if backends and "sqlite" in backends:
+        generated.append(f"sqlite:///{tmp / 'trial.db'}")
+    try:
+        if args.postgres_copy or "postgres" in backends:
             from tests.fixtures.postgres import PostgresCluster
 
             cluster = PostgresCluster()
             cluster.start()
-            urls.append(cluster.url(cluster.create_database()))
-    try:
-        if backends:
-            for url in urls[len(args.url):]:
-                made = generate(url, days=args.days, journeys=args.journeys)
-                print(f"generated {made.runs} runs, {made.transactions} transactions on "
-                      f"{url.split(':')[0]} in {made.seconds:.0f} s")
+        if "postgres" in backends:
+            generated.append(cluster.url(cluster.create_database()))  # type: ignore[union-attr]
+        for url in generated:
+            made = generate(url, days=args.days, journeys=args.journeys)
+            print(f"generated {made.runs} runs, {made.transactions} transactions on "
+                  f"{url.split(':')[0]} in {made.seconds:.0f} s")
+            urls.append((url, _label(url)))
+        if args.postgres_copy:
+            from pg_copy import copy
+
+            for url, label in [u for u in urls if u[0].startswith("sqlite")][:1]:
+                target = cluster.url(cluster.create_database())  # type: ignore[union-attr]
+                seconds = copy(Path(url.removeprefix("sqlite:///")), target)
+                print(f"copied {label} to PostgreSQL in {seconds:.0f} s", flush=True)
+                urls.append((target, "pg " + label.removeprefix("sqlite ")))
         results = {}
-        for url in urls:
-            backend = url.split(":")[0].split("+")[0]
+        for url, label in urls:
             times, costs = measure(url, args.now, args.repeat, args.report_repeat, args.profile)
-            results[backend] = times
+            results[label] = times
             if args.profile:
-                print(f"\ncostliest statements on {backend} (total ms, calls):")
+                print(f"\ncostliest statements on {label} (total ms, calls):")
                 ranked = sorted(costs.items(), key=lambda kv: -sum(kv[1]))[:12]
                 for statement, spent in ranked:
                     print(f"  {1000 * sum(spent):9.0f} {len(spent):5d}  {statement}")
-        print(f"\n{'page':<42}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in results))
-        for name in next(iter(results.values())):
-            cells = "".join(
-                f"{1000 * statistics.median(t[name]):12.1f}ms"
-                f"{1000 * percentile(t[name], 95):12.1f}ms"
-                for t in results.values()
-            )
-            print(f"{name:<42}{cells}")
+        _table(results)
     finally:
         if cluster is not None:
             cluster.destroy()
 
+
+def _label(url: str) -> str:
+    backend = url.split(":")[0].split("+")[0]
+    name = Path(url.rsplit("/", 1)[-1]).stem
+    return f"{backend} {name}"[:22]
+
+
+def _table(results: dict[str, dict[str, list[float]]]) -> None:
+    """p50 / p95 per database, and p95 over the goal (100 ms a page, 3 s the report)."""
+    print(f"\n{'':<40}" + "".join(f"{label:>26}" for label in results))
+    print(f"{'page':<32}{'goal':>8}" + "".join(f"{'p50':>8}{'p95':>9}{'/goal':>9}"
+                                                for _ in results))
+    for name in next(iter(results.values())):
+        goal = GOALS.get(name, 0.1)
+        cells = "".join(
+            f"{1000 * statistics.median(t[name]):8.0f}{1000 * percentile(t[name], 95):9.0f}"
+            f"{percentile(t[name], 95) / goal:8.2f}x"
+            for t in results.values()
+        )
+        print(f"{name:<32}{1000 * goal:8.0f}{cells}")
+    print("(milliseconds; /goal = p95 over the issue's target: <= 1.00x meets it)")
 
 if __name__ == "__main__":
     main()

@@ -53,7 +53,7 @@ class StoreCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         now = self._clock()
-        journeys = self._source.overview(now)
+        journeys = self._source.overview(now, history=False)  # no strip of runs here
 
         up = GaugeMetricFamily(
             "ronde_journey_up",
@@ -126,17 +126,21 @@ class StoreCollector(Collector):
     def _alert_window_availability(self, now: datetime) -> GaugeMetricFamily:
         family = GaugeMetricFamily(
             "ronde_alert_window_availability_ratio",
-            "Share of runs that passed over the alert window (the sliding window "
-            "availability_below compares); absent when no run judged the app in it.",
+            "Share of runs that passed over the journey's alert window (the sliding window "
+            "availability_below compares: its own monitor.alert.window, else "
+            "alerts.defaults.window); absent when no run judged the app in it.",
             labels=["journey", "window", "kind"],
         )
-        window = format_duration(int(self._alert_window.total_seconds() * 1000))
-        for journey, a in sorted(self._source.availability(now - self._alert_window,
-                                                           now).items()):
-            if a.first_attempt is not None:
-                family.add_metric([journey, window, "first_attempt"], a.first_attempt)
-            if a.confirmed is not None:
-                family.add_metric([journey, window, "confirmed"], a.confirmed)
+        own = self._source.alert_windows()
+        for span in sorted({self._alert_window, *own.values()}):
+            window = format_duration(int(span.total_seconds() * 1000))
+            for journey, a in sorted(self._source.availability(now - span, now).items()):
+                if own.get(journey, self._alert_window) != span:
+                    continue  # read over the window its own alert rule uses
+                if a.first_attempt is not None:
+                    family.add_metric([journey, window, "first_attempt"], a.first_attempt)
+                if a.confirmed is not None:
+                    family.add_metric([journey, window, "confirmed"], a.confirmed)
         return family
 
     def _histograms(self) -> HistogramMetricFamily:

@@ -1,11 +1,12 @@
 """Availability per journey and UTC hour, kept at write time, so windows cost their hours, not runs.
 
-One `availability_hours` row per (journey, hour) holds storage.kpi's counters for the rounds
-whose first attempt started in that hour: first attempts ok / judged / in error, round
-verdicts ok / judged / in error, and flakes. Each write recomputes the rows of the hours it
-touches from their runs (a few dozen rows through the runs (journey, started_at) index), so
-out-of-order results, confirmations and completed aborted runs all land right; on PostgreSQL
-an advisory lock per (journey, hour) makes the last writer see every committed run.
+One `availability_hours` row per (journey, hour, device of the first attempt) holds
+storage.kpi's counters for the rounds whose first attempt started in that hour on it: first
+attempts ok / judged / in error, round verdicts ok / judged / in error, and flakes. Each
+write recomputes the rows of the hours it touches from their runs (a few dozen rows through
+the runs (journey, started_at) index), so out-of-order results, confirmations and completed
+aborted runs all land right; on PostgreSQL an advisory lock per (journey, hour) makes the
+last writer see every committed run.
 `storage.kpi` adds whole hours from here to the raw edges of a window: the same figures.
 """
 
@@ -18,10 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
-from storage.models import AvailabilityHourRow, JourneyRow, RunRow
+from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
 
 HOUR = timedelta(hours=1)
 OK = ("passed", "degraded")
@@ -60,7 +60,8 @@ def _members(journey_id: int | None, since: datetime | None, until: datetime | N
     root = aliased(RunRow, name="root")
     member = aliased(RunRow, name="member")
     query = (
-        select(root.journey_id, root.run_id, root.started_at, root.status.label("first"),
+        select(root.journey_id, root.device_id, root.run_id, root.started_at,
+               root.status.label("first"),
                member.status, member.attempt, member.started_at.label("member_at"))
         .join(member, and_(member.round_id == root.run_id, member.is_open.is_(False)))
         .where(root.run_id == root.round_id, root.is_open.is_(False))
@@ -74,19 +75,23 @@ def _members(journey_id: int | None, since: datetime | None, until: datetime | N
     return query
 
 
-def _tally(rows: Iterable[Any]) -> dict[tuple[int, datetime], Counts]:
+Key = tuple[int, datetime, int | None]  # (journey id, hour, device id of the first attempt)
+
+
+def _tally(rows: Iterable[Any]) -> dict[Key, Counts]:
     """kpi's definitions over (root, member) rows: the verdict is the status of the round's
     last non-error attempt (highest attempt, then latest start)."""
-    rounds: dict[str, tuple[int, datetime, str, tuple[Any, ...]]] = {}
+    rounds: dict[str, tuple[int, int | None, datetime, str, tuple[Any, ...]]] = {}
     for r in rows:
         rank = (r.status != "error", r.attempt, r.member_at)
         found = rounds.get(r.run_id)
-        if found is None or rank > found[3]:
-            rounds[r.run_id] = (r.journey_id, r.started_at, r.first, (*rank, r.status))
-    out: dict[tuple[int, datetime], Counts] = {}
-    for journey_id, started_at, first, ranked in rounds.values():
+        if found is None or rank > found[4]:
+            rounds[r.run_id] = (r.journey_id, r.device_id, r.started_at, r.first,
+                                (*rank, r.status))
+    out: dict[Key, Counts] = {}
+    for journey_id, device_id, started_at, first, ranked in rounds.values():
         verdict = ranked[-1]
-        c = out.setdefault((journey_id, floor_hour(started_at)), Counts())
+        c = out.setdefault((journey_id, floor_hour(started_at), device_id), Counts())
         c.first_ok += first in OK
         c.first_total += first != "error"
         c.first_errors += first == "error"
@@ -99,24 +104,22 @@ def _tally(rows: Iterable[Any]) -> dict[tuple[int, datetime], Counts]:
 
 
 def refresh(session: Any, journey_id: int, at: datetime) -> None:
-    """Recompute the row of the hour `at` falls in from its runs (call after writing them)."""
+    """Recompute the rows of the hour `at` falls in from its runs (call after writing them)."""
     hour = floor_hour(at)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(f"{journey_id}@{hour.isoformat()}".encode()) - 2**31
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    counts = _tally(session.execute(_members(journey_id, hour, hour + HOUR))).get(
-        (journey_id, hour))
     table = AvailabilityHourRow.__table__
-    if counts is None:
-        session.execute(delete(table).where(table.c.journey_id == journey_id,
-                                            table.c.hour == hour))
-        return
-    values = {"journey_id": journey_id, "hour": hour,
-              **{c: getattr(counts, c) for c in COLUMNS}}
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    session.execute(insert.values(**values).on_conflict_do_update(
-        index_elements=["journey_id", "hour"], set_={c: insert.excluded[c] for c in COLUMNS}))
+    session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == hour))
+    rows = _rows(_tally(session.execute(_members(journey_id, hour, hour + HOUR))))
+    if rows:
+        session.execute(table.insert(), rows)
+
+
+def _rows(tallied: dict[Key, Counts]) -> list[dict[str, Any]]:
+    return [{"journey_id": j, "hour": h, "device_id": d, **{c: getattr(n, c) for c in COLUMNS}}
+            for (j, h, d), n in sorted(tallied.items(),
+                                       key=lambda kv: (*kv[0][:2], kv[0][2] or 0))]
 
 
 def root_start(session: Any, round_id: str) -> tuple[int, datetime] | None:
@@ -130,23 +133,25 @@ def rebuild(session: Any) -> int:
     """Recompute every row from the runs; returns the rows written."""
     table = AvailabilityHourRow.__table__
     session.execute(delete(table))
-    tallied = _tally(session.execute(_members(None, None, None).execution_options(
-        yield_per=10_000)))
-    rows = [{"journey_id": j, "hour": h, **{c: getattr(n, c) for c in COLUMNS}}
-            for (j, h), n in sorted(tallied.items())]
+    rows = _rows(_tally(session.execute(_members(None, None, None).execution_options(
+        yield_per=10_000))))
     if rows:
         session.execute(table.insert(), rows)
     return len(rows)
 
 
 def totals(session: Any, journey: str | None, since: datetime | None,
-           until: datetime | None) -> dict[str, Counts]:
-    """Per journey key, the counters of the whole hours in [since, until) (hour-aligned)."""
+           until: datetime | None, device: str | None = None) -> dict[str, Counts]:
+    """Per journey key, the counters of the whole hours in [since, until) (hour-aligned), of
+    the rounds whose first attempt ran on `device` when given."""
     t = AvailabilityHourRow
     query = (select(JourneyRow.key, *(func.sum(getattr(t, c)) for c in COLUMNS))
              .join(JourneyRow, t.journey_id == JourneyRow.id).group_by(JourneyRow.key))
     if journey is not None:
         query = query.where(JourneyRow.key == journey)
+    if device is not None:
+        query = query.join(DeviceRow, t.device_id == DeviceRow.id).where(
+            DeviceRow.name == device)
     if since is not None:
         query = query.where(t.hour >= since)
     if until is not None:

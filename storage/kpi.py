@@ -1,4 +1,4 @@
-"""Key figures, computed in SQL (one query each, the same answer on SQLite and PostgreSQL).
+"""Key figures, the same answer on SQLite and PostgreSQL, costing the window asked for.
 
 Definitions (every ratio is a fraction 0..1, None when there is nothing to divide by):
 
@@ -19,52 +19,40 @@ Definitions (every ratio is a fraction 0..1, None when there is nothing to divid
   `passed`|`degraded` / rounds whose first attempt `failed`.
 - **Transaction success rate** = transactions `passed`|`degraded` / transactions, over all
   attempts, leaving out the transactions of `error` runs.
-- **Percentiles** use the nearest-rank method: p-th percentile of n sorted values is the
-  value of rank ceil(p·n/100) (PostgreSQL's `percentile_disc`). Ranks come from the window
-  functions row_number() and count(), which both backends have. Response times count
-  transactions whose check held (`passed`|`degraded`); load times are the `load` measurement.
+- **Percentiles** are the nearest rank (rank ceil(p·n/100) of n sorted values, PostgreSQL's
+  `percentile_disc`) located in log-spaced histogram buckets 2 % wide (storage.histograms)
+  and read at the bucket's geometric middle, clamped to the window's exact min and max: within
+  ±1 % (`histograms.RELATIVE_ERROR`) of the exact nearest rank for values from 1 ms to
+  10 min; count, mean, min and max are exact. Response times count transactions whose check
+  held (`passed`|`degraded`); load times are the `load` measurement.
 - Hour of day is the UTC hour of the run's start.
+
+Where figures come from: availability and flakes add the counters kept per journey, device
+and UTC hour (storage.hourly) to the runs of the window's ragged edges; response and load
+times, transaction success and the load flag merge the rows kept per journey, device,
+transaction and UTC hour or day (storage.timings) with the same tally of the edges' runs. So
+a window costs its days, hours and edges, not the runs it holds nor the history kept, and
+the figures are the ones the raw runs give (`ronde db rebuild` recomputes the rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Integer, and_, case, cast, func, select
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
-from sqlalchemy.sql.elements import Label
-from sqlalchemy.sql.functions import FunctionElement
 
-from storage import hourly
+from storage import hourly, timings
 from storage.engine import Database, translate_errors
-from storage.models import DeviceRow, JourneyRow, MeasurementRow, RunRow, TransactionRow
+from storage.models import DeviceRow, JourneyRow, RunRow
 
 OK = ("passed", "degraded")
 PERCENTILES = (50, 95, 99)
 DIMENSIONS = ("journey", "transaction", "device", "hour")
-
-
-class utc_hour(FunctionElement[int]):
-    """The UTC hour (0-23) of a timestamp column, per backend."""
-
-    type = Integer()
-    inherit_cache = True
-
-
-@compiles(utc_hour, "sqlite")
-def _utc_hour_sqlite(element: utc_hour, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%H', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
-
-
-@compiles(utc_hour, "postgresql")
-def _utc_hour_pg(element: utc_hour, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.clauses, **kw)
-    return f"CAST(EXTRACT(HOUR FROM {column} AT TIME ZONE 'UTC') AS INTEGER)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +119,7 @@ class ErrorCount:
     runs: int
 
 
-def _db(source: Any) -> Database:
+def database_of(source: Any) -> Database:
     """Accept a Store or its Database."""
     return getattr(source, "db", source)
 
@@ -140,7 +128,7 @@ def _ratio(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _window(
+def in_window(  # public: storage.series builds its per-slice queries with these
     query: Any,
     run: Any,
     journey: str | None,
@@ -150,6 +138,7 @@ def _window(
     journeys: Any = JourneyRow,
     devices: Any = DeviceRow,
 ) -> Any:
+    """`query` restricted to finished runs of the journey/device started in [since, until)."""
     query = query.where(run.is_open.is_(False))
     if journey is not None:
         query = query.where(journeys.key == journey)
@@ -162,11 +151,12 @@ def _window(
     return query
 
 
-def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """Rows where `condition` holds, 0 when none (SQL SUM gives NULL)."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _rounds(
+def rounds_query(
     journey: str | None, since: datetime | None, until: datetime | None, device: str | None
 ) -> Any:
     """Each round's first-attempt status and verdict (status of its last non-error attempt)."""
@@ -191,7 +181,7 @@ def _rounds(
         .outerjoin(DeviceRow, root.device_id == DeviceRow.id)
         .where(root.run_id == root.round_id)
     )
-    query = _window(query, root, journey, since, until, device)
+    query = in_window(query, root, journey, since, until, device)
     ranked = query.subquery()
     return select(ranked).where(ranked.c.rank == 1).subquery()
 
@@ -217,21 +207,19 @@ def availability(
     until: datetime | None = None,
     device: str | None = None,
 ) -> list[Availability]:
-    """First-attempt and confirmed availability per journey (see the module's definitions).
-    Without a device, whole hours come from the counters kept at write time (storage.hourly)."""
-    if device is not None:
-        return _raw_availability(source, journey, since, until, device)
+    """First-attempt and confirmed availability per journey (see the module's definitions):
+    whole hours from the counters kept at write time (storage.hourly), edges from the runs."""
     edges, hours = _split(since, until)
     found: dict[str, hourly.Counts] = {}
     for lo, hi in edges:
-        for a in _raw_availability(source, journey, lo, hi, None):
+        for a in _raw_availability(source, journey, lo, hi, device):
             found.setdefault(a.journey, hourly.Counts()).add(hourly.Counts(
                 a.first_ok, a.first_total, a.first_errors, a.rounds_ok, a.rounds_total,
                 a.rounds_errors))
     if hours is not None:
-        db = _db(source)
+        db = database_of(source)
         with db.read() as session:
-            for key, counts in hourly.totals(session, journey, *hours).items():
+            for key, counts in hourly.totals(session, journey, *hours, device).items():
                 found.setdefault(key, hourly.Counts()).add(counts)
     return [
         Availability(key, c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
@@ -248,26 +236,26 @@ def _raw_availability(
     until: datetime | None,
     device: str | None,
 ) -> list[Availability]:
-    first_q = _window(
+    first_q = in_window(
         select(
             JourneyRow.key.label("journey"),
-            _count_if(RunRow.status.in_(OK)).label("ok"),
-            _count_if(RunRow.status != "error").label("total"),
-            _count_if(RunRow.status == "error").label("errors"),
+            count_if(RunRow.status.in_(OK)).label("ok"),
+            count_if(RunRow.status != "error").label("total"),
+            count_if(RunRow.status == "error").label("errors"),
         )
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .where(RunRow.run_id == RunRow.round_id),
         RunRow, journey, since, until, device,
     ).group_by(JourneyRow.key)
-    rounds = _rounds(journey, since, until, device)
+    rounds = rounds_query(journey, since, until, device)
     rounds_q = select(
         rounds.c.journey,
-        _count_if(rounds.c.status.in_(OK)).label("ok"),
-        _count_if(rounds.c.status != "error").label("total"),
-        _count_if(rounds.c.status == "error").label("errors"),
+        count_if(rounds.c.status.in_(OK)).label("ok"),
+        count_if(rounds.c.status != "error").label("total"),
+        count_if(rounds.c.status == "error").label("errors"),
     ).group_by(rounds.c.journey)
-    db = _db(source)
+    db = database_of(source)
     with translate_errors(db.url), db.engine.connect() as conn:
         first = {row.journey: row for row in conn.execute(first_q)}
         confirmed = {row.journey: row for row in conn.execute(rounds_q)}
@@ -293,20 +281,18 @@ def flake_rate(
     device: str | None = None,
 ) -> list[Flakes]:
     """Per journey: rounds whose first attempt failed, and how many of them then passed
-    (whole hours from storage.hourly when no device is asked for)."""
-    if device is not None:
-        return _raw_flake_rate(source, journey, since, until, device)
+    (whole hours from storage.hourly, edges from the runs)."""
     edges, hours = _split(since, until)
     found: dict[str, list[int]] = {}
     for lo, hi in edges:
-        for f in _raw_flake_rate(source, journey, lo, hi, None):
+        for f in _raw_flake_rate(source, journey, lo, hi, device):
             counts = found.setdefault(f.journey, [0, 0])
             counts[0] += f.failed_first
             counts[1] += f.flaky
     if hours is not None:
-        db = _db(source)
+        db = database_of(source)
         with db.read() as session:
-            for key, c in hourly.totals(session, journey, *hours).items():
+            for key, c in hourly.totals(session, journey, *hours, device).items():
                 if c.rounds_total or c.rounds_errors:
                     counts = found.setdefault(key, [0, 0])
                     counts[0] += c.failed_first
@@ -321,23 +307,167 @@ def _raw_flake_rate(
     until: datetime | None,
     device: str | None,
 ) -> list[Flakes]:
-    rounds = _rounds(journey, since, until, device)
+    rounds = rounds_query(journey, since, until, device)
     failed_first = rounds.c.first_status == "failed"
     query = (
         select(
             rounds.c.journey,
-            _count_if(failed_first).label("failed_first"),
-            _count_if(and_(failed_first, rounds.c.status.in_(OK))).label("flaky"),
+            count_if(failed_first).label("failed_first"),
+            count_if(and_(failed_first, rounds.c.status.in_(OK))).label("flaky"),
         )
         .group_by(rounds.c.journey)
         .order_by(rounds.c.journey)
     )
-    db = _db(source)
+    db = database_of(source)
     with translate_errors(db.url), db.engine.connect() as conn:
         return [
             Flakes(journey=r.journey, failed_first=int(r.failed_first), flaky=int(r.flaky))
             for r in conn.execute(query)
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """Slices of a window for the `slice` dimension: `index` maps a start time to its slice,
+    `boundaries` are where slices meet (an hour they cut is read from its runs)."""
+
+    boundaries: tuple[datetime, ...]
+    index: Callable[[datetime], int]
+
+
+Range = tuple[datetime | None, datetime | None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where each part of a window is read from: its raw edges (and the hours a slice boundary
+    cuts) from the runs, whole UTC days from the day rows, the other whole hours from the hour
+    rows (skipping `cut_hours`)."""
+
+    raw: list[Range]
+    hours: list[Range]
+    days: list[Range]
+    cut_hours: set[datetime]
+
+
+def _plan(since: datetime | None, until: datetime | None, boundaries: Sequence[datetime] = (),
+          days: bool = True) -> _Plan:
+    edges, whole = _split(since, until)
+    inside = [b for b in boundaries
+              if (since is None or b > since) and (until is None or b < until)]
+    if whole is None:
+        return _Plan(edges, [], [], set())
+    start, end = whole
+    cut_hours = {hourly.floor_hour(b) for b in inside if b != hourly.floor_hour(b)}
+    edges += sorted((h, h + hourly.HOUR) for h in cut_hours)
+    first = None if start is None else timings.floor_day(start + timedelta(days=1) - hourly.HOUR)
+    last = None if end is None else timings.floor_day(end)
+    if not days or (first is not None and last is not None and first >= last) or (
+            inside and (first is None or last is None)):
+        return _Plan(edges, [whole], [], cut_hours)
+    cut_days = {timings.floor_day(b) for b in inside if b != timings.floor_day(b)}
+    days: list[Range] = []
+    hours: list[Range] = [(start, first)] if start is not None and start < first else []  # type: ignore[operator]
+    if cut_days:  # bounded: walk the days
+        day = first
+        while day < last:  # type: ignore[operator]
+            after = day + timedelta(days=1)  # type: ignore[operator]
+            target = hours if day in cut_days else days
+            if target and target[-1][1] == day:
+                target[-1] = (target[-1][0], after)
+            else:
+                target.append((day, after))
+            day = after
+    else:
+        days.append((first, last))
+    if end is not None and last < end:  # type: ignore[operator]
+        if hours and hours[-1][1] == last:
+            hours[-1] = (hours[-1][0], end)
+        else:
+            hours.append((last, end))
+    return _Plan(edges, hours, days, cut_hours)
+
+
+def _cells(source: Any, journey: str | None, since: datetime | None, until: datetime | None,
+           device: str | None, cut: Cut | None = None, days: bool = True
+           ) -> list[tuple[tuple[str, str | None, datetime, str | None, int | None],
+                           timings.Cell]]:
+    """Timing cells of the window, keyed (journey, device, hour, transaction or None for the
+    load time, slice or None): whole days and hours from storage.timings (a day's key holds
+    its midnight: no days when the hour of day matters), the rest from the runs."""
+    db = database_of(source)
+    plan = _plan(since, until, () if cut is None else cut.boundaries, days)
+    index = None if cut is None else cut.index
+    with db.read() as session:
+        journeys = {i: k for i, k in session.execute(select(JourneyRow.id, JourneyRow.key))}
+        devices = {i: n for i, n in session.execute(select(DeviceRow.id, DeviceRow.name))}
+        journey_id = _id_of(journeys, journey)
+        device_id = _id_of(devices, device)
+        if (journey is not None and journey_id is None) or (
+                device is not None and device_id is None):
+            return []
+        raw: dict[timings.Key, timings.Cell] = {}
+        for lo, hi in plan.raw:
+            timings.raw_cells(session, journey_id, lo, hi, device_id, index, into=raw)
+        found = list(raw.items())
+        if not days and index is None:  # by hour of day: summed per hour of day in SQL
+            for lo, hi in plan.hours:
+                found += timings.hour_of_day_cells(session, journey_id, lo, hi, device_id)
+            found = [((j, d, h if isinstance(h, int) else h.hour, name, s), cell)
+                     for (j, d, h, name, s), cell in found]
+        else:
+            for span, ranges in ((1, plan.hours), (24, plan.days)):
+                for lo, hi in ranges:
+                    for key, cell in timings.hour_cells(session, journey_id, lo, hi,
+                                                        device_id, span):
+                        if span == 1 and key[2] in plan.cut_hours:
+                            continue
+                        found.append((key if index is None else (*key[:4], index(key[2])),
+                                      cell))
+    return [((journeys[j], None if d is None else devices[d], h, name, s), cell)
+            for (j, d, h, name, s), cell in found]
+
+
+def _id_of(ids: dict[int, str], name: str | None) -> int | None:
+    if name is None:
+        return None
+    return next((i for i, n in ids.items() if n == name), None)
+
+
+def _dimension(name: str, cut: Cut | None) -> Callable[[tuple[Any, ...]], Any]:
+    """How a cell key (journey, device, hour, transaction, slice) gives a dimension's value."""
+    columns: dict[str, Callable[[tuple[Any, ...]], Any]] = {
+        "journey": lambda k: k[0],
+        "transaction": lambda k: k[3],
+        "device": lambda k: k[1],
+        "hour": lambda k: k[2] if isinstance(k[2], int) else k[2].hour,
+    }
+    if cut is not None:
+        columns["slice"] = lambda k: k[4]
+    if name not in columns:
+        raise ValueError(f"unknown dimension {name!r}: use {', '.join(DIMENSIONS)}")
+    return columns[name]
+
+
+def _stats(cells: Sequence[tuple[tuple[Any, ...], timings.Cell]], by: Sequence[str],
+           cut: Cut | None) -> list[Stats]:
+    """Count, mean, min, max and percentiles of the merged histograms, grouped by `by`."""
+    keys = [_dimension(name, cut) for name in by]
+    return _stats_of(timings.merged((tuple(k(key) for k in keys), cell) for key, cell in cells))
+
+
+def _stats_of(groups: dict[Any, timings.Cell]) -> list[Stats]:
+    return [
+        Stats(key=group, count=c.times.count, mean=c.times.sum / c.times.count,
+              min=c.times.min, max=c.times.max, p50=c.times.percentile(50),
+              p95=c.times.percentile(95), p99=c.times.percentile(99))
+        for group, c in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))
+        if c.times.count
+    ]
+
+
+def _sortable(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple((v is not None, v) for v in key)  # None first, on both backends
 
 
 def transaction_success(
@@ -348,127 +478,120 @@ def transaction_success(
     device: str | None = None,
 ) -> list[SuccessRate]:
     """Per journey and transaction name; transactions of `error` runs are left out."""
-    query = _window(
-        select(
-            JourneyRow.key.label("journey"),
-            TransactionRow.name.label("transaction"),
-            _count_if(TransactionRow.status.in_(OK)).label("ok"),
-            func.count().label("total"),
-        )
-        .select_from(TransactionRow)
-        .join(RunRow, TransactionRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
-        .where(RunRow.status != "error"),
-        RunRow, journey, since, until, device,
-    ).group_by(JourneyRow.key, TransactionRow.name).order_by(JourneyRow.key, TransactionRow.name)
-    db = _db(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
-        return [
-            SuccessRate(journey=r.journey, transaction=r.transaction, ok=int(r.ok),
-                        total=int(r.total))
-            for r in conn.execute(query)
-        ]
+    return [SuccessRate(t.journey, t.transaction, t.ok, t.total)
+            for t in transactions(source, journey, since, until, device) if t.total]
 
 
-def _dimension(name: str | Label[Any]) -> Label[Any]:
-    if isinstance(name, Label):
-        return name  # a caller's own grouping, e.g. storage.series' time bucket
-    columns: dict[str, ColumnElement[Any]] = {
-        "journey": JourneyRow.key,
-        "transaction": TransactionRow.name,
-        "device": DeviceRow.name,
-        "hour": utc_hour(RunRow.started_at),
-    }
-    if name not in columns:
-        raise ValueError(f"unknown dimension {name!r}: use {', '.join(DIMENSIONS)}")
-    return columns[name].label(f"d_{name}")
+@dataclass(frozen=True, slots=True)
+class TransactionFigures:
+    """Everything a transaction's row shows over a window, read in one pass."""
+
+    journey: str
+    transaction: str
+    times: Stats | None  # None: no measured response
+    ok: int
+    total: int  # transactions of runs not in error
+    is_load: bool  # it measured the app's load time in the window
+
+    @property
+    def rate(self) -> float | None:
+        return _ratio(self.ok, self.total)
 
 
-def _stats(source: Any, base: Any, value: ColumnElement[float],
-           by: Sequence[str | Label[Any]]) -> list[Stats]:
-    """Percentiles of `value` over `base`'s rows, grouped by the dimensions `by`."""
-    keys = [_dimension(name) for name in by]
-    partition = [k.element for k in keys] or None  # type: ignore[attr-defined]
-    ranked = base.add_columns(
-        *keys,
-        cast(value, Float).label("v"),
-        func.row_number().over(partition_by=partition, order_by=value).label("rn"),
-        func.count().over(partition_by=partition).label("n"),
-    ).subquery()
-    group = [ranked.c[k.name] for k in keys]
-    v, rn, n = ranked.c.v, ranked.c.rn, ranked.c.n
+@dataclass(frozen=True, slots=True)
+class WindowTimings:
+    """The timing cells of one window, read once, then grouped as often as a page needs."""
 
-    def nearest_rank(p: int) -> ColumnElement[float]:
-        # rank = ceil(p*n/100)  <=>  rn*100 >= p*n  and  (rn-1)*100 < p*n  (integers only)
-        return func.min(case((and_(rn * 100 >= p * n, (rn - 1) * 100 < p * n), v)))
+    cells: tuple[tuple[tuple[Any, ...], timings.Cell], ...]
+    cut: Cut | None = None
+    hour_of_day: bool = False  # read hour by hour, so "hour" can be grouped by
 
-    query = select(
-        *group, func.count().label("count"), func.avg(v).label("mean"),
-        func.min(v).label("min"), func.max(v).label("max"),
-        *(nearest_rank(p).label(f"p{p}") for p in PERCENTILES),
-    )
-    if group:
-        query = query.group_by(*group).order_by(*group)
-    db = _db(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
-        return [
-            Stats(
-                key=tuple(row[:len(group)]), count=int(row.count), mean=float(row.mean),
-                min=float(row.min), max=float(row.max), p50=float(row.p50),
-                p95=float(row.p95), p99=float(row.p99),
-            )
-            for row in conn.execute(query)
-            if row.count
-        ]
+    def _check(self, by: Sequence[str]) -> None:
+        for name in by:
+            _dimension(name, self.cut)
+        if "hour" in by and not self.hour_of_day:
+            raise ValueError("read with hour_of_day=True to group by hour")
+
+    def response_times(self, by: Sequence[str] = ("journey", "transaction"),
+                       transaction: str | None = None) -> list[Stats]:
+        self._check(by)
+        return _stats([(k, c) for k, c in self.cells if k[3] is not None
+                       and (transaction is None or k[3] == transaction)], by, self.cut)
+
+    def load_times(self, by: Sequence[str] = ("journey",)) -> list[Stats]:
+        if "transaction" in by:
+            raise ValueError("load times have no transaction dimension")
+        self._check(by)
+        return _stats([(k, c) for k, c in self.cells if k[3] is None], by, self.cut)
+
+    def transactions(self) -> list[TransactionFigures]:
+        groups = timings.merged(((k[0], k[3]), c) for k, c in self.cells if k[3] is not None)
+        times = {s.key: s for s in _stats_of(groups)}
+        return [TransactionFigures(j, t, times.get((j, t)), c.ok, c.total, c.is_load)
+                for (j, t), c in sorted(groups.items())]
+
+
+def window_timings(
+    source: Any,
+    journey: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    device: str | None = None,
+    cut: Cut | None = None,
+    hour_of_day: bool = False,
+) -> WindowTimings:
+    """Read a window's response times, load times and transaction counts once (whole days
+    and hours from storage.timings, the ragged edges from the runs; `hour_of_day`: hour by
+    hour, to group by the hour of day)."""
+    return WindowTimings(tuple(_cells(source, journey, since, until, device, cut,
+                                      days=not hour_of_day)), cut, hour_of_day)
+
+
+def transactions(
+    source: Any,
+    journey: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    device: str | None = None,
+) -> list[TransactionFigures]:
+    """Response times, success rate and load flag per journey and transaction."""
+    return window_timings(source, journey, since, until, device).transactions()
 
 
 def response_times(
     source: Any,
-    by: Sequence[str | Label[Any]] = ("journey", "transaction"),
+    by: Sequence[str] = ("journey", "transaction"),
     journey: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     device: str | None = None,
     transaction: str | None = None,
+    cut: Cut | None = None,
 ) -> list[Stats]:
-    """Response-time p50/p95/p99 (and count, mean, min, max) grouped by any of
-    journey, transaction, device, hour (of day, UTC), or a labelled column of the caller's."""
-    base = _window(
-        select()
-        .select_from(TransactionRow)
-        .join(RunRow, TransactionRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
-        .where(TransactionRow.status.in_(OK), TransactionRow.response_ms.is_not(None)),
-        RunRow, journey, since, until, device,
-    )
-    if transaction is not None:
-        base = base.where(TransactionRow.name == transaction)
-    return _stats(source, base, TransactionRow.response_ms, by)
+    """Response-time p50/p95/p99 (and count, mean, min, max) grouped by any of journey,
+    transaction, device, hour (of day, UTC), and `slice` of `cut`."""
+    for name in by:
+        _dimension(name, cut)
+    return window_timings(source, journey, since, until, device, cut, "hour" in by
+                          ).response_times(by, transaction)
 
 
 def load_times(
     source: Any,
-    by: Sequence[str | Label[Any]] = ("journey",),
+    by: Sequence[str] = ("journey",),
     journey: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     device: str | None = None,
+    cut: Cut | None = None,
 ) -> list[Stats]:
-    """App (or page) load time statistics, grouped by journey, device and/or hour."""
+    """App (or page) load time statistics, grouped by journey, device, hour and/or slice."""
     if "transaction" in by:
         raise ValueError("load times have no transaction dimension")
-    base = _window(
-        select()
-        .select_from(MeasurementRow)
-        .join(RunRow, MeasurementRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
-        .where(MeasurementRow.name == "load"),
-        RunRow, journey, since, until, device,
-    )
-    return _stats(source, base, MeasurementRow.value_ms, by)
+    for name in by:
+        _dimension(name, cut)
+    return window_timings(source, journey, since, until, device, cut, "hour" in by
+                          ).load_times(by)
 
 
 def error_breakdown(
@@ -480,7 +603,7 @@ def error_breakdown(
     first_attempts_only: bool = False,
 ) -> list[ErrorCount]:
     """Failed and error runs per journey, status and category, most frequent first."""
-    query = _window(
+    query = in_window(
         select(
             JourneyRow.key.label("journey"), RunRow.status, RunRow.category,
             func.count().label("runs"),
@@ -495,7 +618,7 @@ def error_breakdown(
     query = query.group_by(JourneyRow.key, RunRow.status, RunRow.category).order_by(
         func.count().desc(), JourneyRow.key, RunRow.status, RunRow.category
     )
-    db = _db(source)
+    db = database_of(source)
     with translate_errors(db.url), db.engine.connect() as conn:
         return [
             ErrorCount(journey=r.journey, status=r.status, category=r.category, runs=int(r.runs))

@@ -51,6 +51,9 @@ class JourneyRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # the journey's `slow` threshold as last recorded, for charts that draw it (0002)
     slow_ms: Mapped[float | None] = mapped_column(Float)
+    # its own `monitor.alert.window` as last recorded (None: ronde.yaml's default), for
+    # /metrics' alert-window availability (0005)
+    alert_window_ms: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class JourneyVersionRow(Base):
@@ -348,16 +351,17 @@ class ResponseTotalsRow(Base):
 
 
 class AvailabilityHourRow(Base):
-    """storage.kpi's availability counters per journey and UTC hour of the rounds' first
-    attempts, kept at write time (storage.hourly)."""
+    """storage.kpi's availability counters per journey, UTC hour and device of the rounds'
+    first attempts, kept at write time (storage.hourly)."""
 
     __tablename__ = "availability_hours"
-    __table_args__ = (UniqueConstraint("journey_id", "hour"), Index("ix_availability_hours_hour",
-                                                                    "hour"))
+    __table_args__ = (Index("ix_availability_hours_journey_id_hour", "journey_id", "hour"),
+                      Index("ix_availability_hours_hour", "hour"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
     hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     first_ok: Mapped[int] = mapped_column(Integer)
     first_total: Mapped[int] = mapped_column(Integer)
     first_errors: Mapped[int] = mapped_column(Integer)
@@ -366,3 +370,29 @@ class AvailabilityHourRow(Base):
     rounds_errors: Mapped[int] = mapped_column(Integer)
     failed_first: Mapped[int] = mapped_column(Integer)
     flaky: Mapped[int] = mapped_column(Integer)
+
+
+class TimingHourRow(Base):
+    """Per journey, device, transaction and UTC hour (`span` 1) or UTC day (`span` 24, `hour`
+    its midnight) of the runs' starts: response-time histogram (storage.histograms) and
+    success counts; `transaction` NULL holds the runs' load times. Kept at write time
+    (storage.timings) so percentiles over a window cost its days and hours."""
+
+    __tablename__ = "timing_hours"
+    __table_args__ = (Index("ix_timing_hours_journey_id_hour", "journey_id", "hour"),
+                      Index("ix_timing_hours_hour", "hour"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
+    hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    span: Mapped[int] = mapped_column(Integer)  # hours the row covers: 1 or 24
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    transaction: Mapped[str | None] = mapped_column(Text)  # None: the run's load time
+    is_load: Mapped[bool] = mapped_column(Boolean, default=False)
+    ok: Mapped[int] = mapped_column(Integer)  # transactions passed|degraded (not in error runs)
+    total: Mapped[int] = mapped_column(Integer)  # transactions (not in error runs)
+    count: Mapped[int] = mapped_column(Integer)  # measured values in the histogram
+    sum_ms: Mapped[float] = mapped_column(Float)
+    min_ms: Mapped[float | None] = mapped_column(Float)
+    max_ms: Mapped[float | None] = mapped_column(Float)
+    buckets: Mapped[str] = mapped_column(Text)  # storage.histograms encoding

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import delete, select
 
-from storage import hourly, totals
+from storage import hourly, timings, totals
 from storage.engine import Database
 from storage.models import (
     ArtifactRow,
@@ -24,6 +24,7 @@ from storage.models import (
     IncidentRow,
     NotificationRow,
     RunRow,
+    TimingHourRow,
 )
 
 
@@ -73,8 +74,16 @@ def prune(db: Database, *, before: datetime, artifacts_dir: Path | None) -> Prun
         runs = session.execute(delete(RunRow).where(old)).rowcount
         session.execute(delete(AvailabilityHourRow).where(
             AvailabilityHourRow.hour < hourly.floor_hour(before)))
+        t = TimingHourRow
+        session.execute(delete(t).where(t.span == 1, t.hour < hourly.floor_hour(before)))
+        days = set(session.execute(select(t.journey_id).where(  # the cutoff's day is recounted
+            t.span == 24, t.hour == timings.floor_day(before))).scalars())
+        session.execute(delete(t).where(t.span == 24, t.hour <= timings.floor_day(before)))
         for journey_id in sorted(hours):
             hourly.refresh(session, journey_id, before)
+            timings.refresh(session, journey_id, before)
+        for journey_id in sorted(days - hours):
+            timings.refresh_day(session, journey_id, before)
         old_incidents = (IncidentRow.state == "resolved") & (IncidentRow.resolved_at < before)
         incident_notifications = session.execute(
             delete(NotificationRow).where(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import (
@@ -27,6 +27,7 @@ from storage.records import (
     StepRecord,
     TransactionRecord,
 )
+from storage.types import UTCDateTime
 
 _CHUNK = 512  # a power of two: see _padded
 
@@ -108,6 +109,36 @@ def latest_runs(session: Session, *, with_transactions: bool = True) -> list[Run
     )
     query = _base().where(RunRow.id == latest).order_by(JourneyRow.key)
     return _records(session, list(session.execute(query).all()), with_transactions)
+
+
+def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunRecord]]:
+    """Each journey's latest `limit` finished runs, oldest first, without transactions, in
+    one statement: per journey, the start of its `limit`-th latest run (one index read), then
+    the runs from there (an index range), whatever the history kept."""
+    recent = aliased(RunRow, name="recent")
+    cutoff = (
+        select(recent.started_at)
+        .where(recent.journey_id == JourneyRow.id, recent.is_open.is_(False))
+        .order_by(recent.started_at.desc(), recent.id.desc())
+        .limit(1)
+        .offset(limit - 1)
+        .correlate(JourneyRow)
+        .scalar_subquery()
+    )
+    dawn = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
+    cutoffs = select(JourneyRow.id.label("journey_id"), func.coalesce(cutoff, dawn).label(
+        "since")).cte("cutoffs").prefix_with("MATERIALIZED")  # read first, then the runs
+    query = (
+        _base()
+        .join(cutoffs, and_(RunRow.journey_id == cutoffs.c.journey_id,
+                            RunRow.started_at >= cutoffs.c.since))
+        .where(RunRow.is_open.is_(False))
+        .order_by(JourneyRow.key, RunRow.started_at, RunRow.id)
+    )
+    out: dict[str, list[RunRecord]] = defaultdict(list)
+    for record in _records(session, list(session.execute(query).all()), False):
+        out[record.journey].append(record)
+    return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 
 
 def get_run(session: Session, run_id: str) -> RunDetail | None:

@@ -6,16 +6,19 @@ returned as plain tuples; functions take the `Database` (`store.db`) like storag
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage import rollups
 from storage.engine import Database
-from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow, TransactionRow
+from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow
 from storage.totals import RESPONSE_BOUNDS_MS
 
 
@@ -59,12 +62,12 @@ def response_buckets(db: Database, bounds_ms: Sequence[float]) -> list[ResponseB
     with db.read() as session:
         found = rollups.response_totals(session)
     edges = [*RESPONSE_BOUNDS_MS, math.inf]
+    # the buckets wholly at or below each asked bound: edges[:upto[k]]
+    upto = [bisect.bisect_right(edges, bound) for bound in bounds_ms]
     out = []
     for (journey, name), (buckets, count, sum_ms) in sorted(found.items()):
-        cumulative = tuple(
-            sum(n for b, n in buckets.items() if b >= 0 and edges[b] <= bound)
-            for bound in bounds_ms
-        )
+        running = list(itertools.accumulate(buckets.get(i, 0) for i in range(len(edges))))
+        cumulative = tuple(running[k - 1] if k else 0 for k in upto)
         out.append(ResponseBuckets(journey, name, cumulative, count, sum_ms))
     return out
 
@@ -86,6 +89,14 @@ def latest_verdicts(db: Database) -> dict[str, str]:
         return {key: status for key, status in session.execute(query) if status is not None}
 
 
+def alert_windows(db: Database) -> dict[str, timedelta]:
+    """Journeys whose own `monitor.alert.window` (as last recorded) overrides the default."""
+    query = select(JourneyRow.key, JourneyRow.alert_window_ms).where(
+        JourneyRow.alert_window_ms.is_not(None))
+    with db.read() as session:
+        return {key: timedelta(milliseconds=ms) for key, ms in session.execute(query) if ms}
+
+
 def journey_names(db: Database) -> dict[str, str | None]:
     """Every journey ever recorded, by key, with its human name."""
     with db.read() as session:
@@ -98,14 +109,16 @@ def journey_names(db: Database) -> dict[str, str | None]:
 
 
 def devices_seen(db: Database, since: datetime, until: datetime) -> list[str]:
-    """Names of the devices that ran at least one finished run started in [since, until)."""
-    query = (
-        select(DeviceRow.name)
-        .join(RunRow, RunRow.device_id == DeviceRow.id)
-        .where(RunRow.is_open.is_(False), RunRow.started_at >= since, RunRow.started_at < until)
-        .distinct()
-        .order_by(DeviceRow.name)
+    """Names of the devices that ran at least one finished run started in [since, until): one
+    index probe per device (runs by device and start), not a scan of the window's runs."""
+    ran = (
+        select(RunRow.id)
+        .where(RunRow.device_id == DeviceRow.id, RunRow.is_open.is_(False),
+               RunRow.started_at >= since, RunRow.started_at < until)
+        .correlate(DeviceRow)
+        .exists()
     )
+    query = select(DeviceRow.name).where(ran).order_by(DeviceRow.name)
     with db.read() as session:
         return list(session.scalars(query))
 
@@ -113,25 +126,16 @@ def devices_seen(db: Database, since: datetime, until: datetime) -> list[str]:
 def run_span(db: Database, since: datetime, until: datetime) -> tuple[datetime, datetime] | None:
     """When the first and the latest finished run of [since, until) started: the period a
     report really covers (a 10-day report of a robot started 10 minutes ago covers 10 min)."""
-    query = select(func.min(RunRow.started_at), func.max(RunRow.started_at)).where(
-        RunRow.started_at >= since, RunRow.started_at < until, RunRow.is_open.is_(False)
-    )
+    def end(order: Any) -> Any:  # one end of the runs' start index, not the whole window
+        return (select(RunRow.started_at)
+                .where(RunRow.started_at >= since, RunRow.started_at < until,
+                       RunRow.is_open.is_(False))
+                .order_by(order).limit(1).scalar_subquery())
+
+    query = select(end(RunRow.started_at.asc()), end(RunRow.started_at.desc()))
     with db.read() as session:
         first, last = session.execute(query).one()
     return None if first is None else (first, last)
-
-
-def load_transactions(db: Database) -> set[tuple[str, str]]:
-    """(journey, transaction name) pairs that measured a load time (launchApp / openLink)."""
-    query = (
-        select(JourneyRow.key, TransactionRow.name)
-        .join(RunRow, TransactionRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .where(TransactionRow.is_load.is_(True))
-        .distinct()
-    )
-    with db.read() as session:
-        return {(key, name) for key, name in session.execute(query)}
 
 
 @dataclass(frozen=True, slots=True)

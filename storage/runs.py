@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from journeys.results import RunResult
-from storage import hourly, rollups
+from storage import hourly, rollups, timings
 from storage.errors import StorageError
 from storage.models import (
     ArtifactRow,
@@ -36,7 +36,8 @@ def journey_row(session: Session, info: JourneyInfo, now: datetime) -> JourneyRo
     row = session.scalars(select(JourneyRow).where(JourneyRow.key == info.key)).one_or_none()
     if row is None:
         row = JourneyRow(key=info.key, name=info.name, platform=info.platform,
-                         slow_ms=info.slow_ms, created_at=now)
+                         slow_ms=info.slow_ms, alert_window_ms=info.alert_window_ms or None,
+                         created_at=now)
         session.add(row)
         session.flush()
     else:
@@ -46,6 +47,9 @@ def journey_row(session: Session, info: JourneyInfo, now: datetime) -> JourneyRo
             row.platform = info.platform
         if info.slow_ms is not None and row.slow_ms != info.slow_ms:
             row.slow_ms = info.slow_ms
+        if info.alert_window_ms is not None and row.alert_window_ms != (
+                info.alert_window_ms or None):
+            row.alert_window_ms = info.alert_window_ms or None
     return row
 
 
@@ -203,6 +207,8 @@ def record_run(
     )])
     for journey_id, hour in sorted(_hours_touched(session, run, j.id, old_start)):
         hourly.refresh(session, journey_id, hour)
+    for hour in sorted({hourly.floor_hour(at) for at in (old_start, run.started_at) if at}):
+        timings.refresh(session, j.id, hour)  # the hours of the run's own start
     return Recorded.INSERTED if existing is None else Recorded.COMPLETED
 
 

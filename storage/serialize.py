@@ -22,6 +22,9 @@ class JourneyInfo:
     definition_hash: str | None = None
     secrets: tuple[str, ...] = ()  # variable names whose values must be masked
     slow_ms: float | None = None  # the `slow` threshold, drawn on the dashboard's charts
+    # the journey's own `monitor.alert.window` (0: it sets none, ronde.yaml's default rules;
+    # None: not known here), read by /metrics' alert-window availability
+    alert_window_ms: int | None = None
 
     @classmethod
     def of(cls, journey: Journey) -> JourneyInfo:
@@ -32,7 +35,17 @@ class JourneyInfo:
             definition_hash=journey.definition_hash or None,
             secrets=tuple(journey.monitor.secrets),
             slow_ms=journey.monitor.slow_ms,
+            alert_window_ms=own_alert_window_ms(journey.monitor),
         )
+
+
+def own_alert_window_ms(monitor: Any) -> int:
+    """The window a journey's `monitor.alert` sets itself (0 when it leaves it to ronde.yaml's
+    `alerts.defaults`): what `AlertPolicy.over` keeps of it when resolving the window."""
+    alert = getattr(monitor, "alert", None)
+    if alert is None or "window_ms" not in alert.explicit():
+        return 0
+    return int(alert.window_ms)
 
 
 def _enum(value: Any) -> str | None:
@@ -161,6 +174,7 @@ def entry_to_dict(result: RunResult, journey: JourneyInfo | None) -> dict[str, A
         info = {
             "key": journey.key, "name": journey.name, "platform": journey.platform,
             "definition_hash": journey.definition_hash, "slow_ms": journey.slow_ms,
+            "alert_window_ms": journey.alert_window_ms,
         }
     return {"v": VERSION, "result": result_to_dict(result), "journey": info}
 
@@ -170,5 +184,6 @@ def entry_from_dict(data: dict[str, Any]) -> tuple[RunResult, JourneyInfo | None
     journey = None if info is None else JourneyInfo(
         key=info["key"], name=info.get("name"), platform=info.get("platform"),
         definition_hash=info.get("definition_hash"), slow_ms=info.get("slow_ms"),
+        alert_window_ms=info.get("alert_window_ms"),
     )
     return result_from_dict(data["result"]), journey

@@ -19,8 +19,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from storage import hourly, kpi
 from storage.engine import Database, translate_errors
-from storage.kpi import _count_if, _db, _rounds, _window  # the definitions live there
-from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow, TransactionRow
+from storage.kpi import count_if, database_of, in_window, rounds_query
+from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
 from storage.types import UTCDateTime
 
 
@@ -109,26 +109,26 @@ def availability(db: Database | Any, journey: str, slices: Slices) -> list[Avail
     if _on_hours(slices):
         return _hourly_availability(db, journey, slices)
     first_slice = _slice(RunRow.started_at, slices)
-    first_q = _window(
+    first_q = in_window(
         select(
             first_slice,
-            _count_if(RunRow.status.in_(kpi.OK)).label("ok"),
-            _count_if(RunRow.status != "error").label("total"),
-            _count_if(RunRow.status == "error").label("errors"),
+            count_if(RunRow.status.in_(kpi.OK)).label("ok"),
+            count_if(RunRow.status != "error").label("total"),
+            count_if(RunRow.status == "error").label("errors"),
         )
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .where(RunRow.run_id == RunRow.round_id),
         RunRow, journey, slices.since, slices.until, None,
     ).group_by(first_slice.element)
-    rounds = _rounds(journey, slices.since, slices.until, None)
+    rounds = rounds_query(journey, slices.since, slices.until, None)
     round_slice = _slice(rounds.c.started_at, slices)
     rounds_q = select(
         round_slice,
-        _count_if(rounds.c.status.in_(kpi.OK)).label("ok"),
-        _count_if(rounds.c.status != "error").label("total"),
+        count_if(rounds.c.status.in_(kpi.OK)).label("ok"),
+        count_if(rounds.c.status != "error").label("total"),
     ).group_by(round_slice.element)
-    database = _db(db)
+    database = database_of(db)
     with translate_errors(database.url), database.engine.connect() as conn:
         first = {row.d_slice: row for row in conn.execute(first_q)}
         confirmed = {row.d_slice: row for row in conn.execute(rounds_q)}
@@ -151,54 +151,50 @@ def _on_hours(slices: Slices) -> bool:
 
 def _hourly_availability(db: Database | Any, journey: str, slices: Slices
                          ) -> list[AvailabilitySlice]:
+    return hourly_availability(db, slices, journey).get(journey, [])
+
+
+def hourly_availability(db: Database | Any, slices: Slices, journey: str | None = None
+                        ) -> dict[str, list[AvailabilitySlice]]:
+    """Per journey (every one when None), availability per slice of whole UTC hours, from
+    the hourly counters in one query (the status page: every journey's days at once)."""
+    if not _on_hours(slices):
+        raise ValueError("slices of whole UTC hours only")
     t = AvailabilityHourRow
     index = _slice(t.hour, slices)
     query = (
-        select(index, *(func.sum(getattr(t, c)) for c in hourly.COLUMNS))
+        select(JourneyRow.key, index, *(func.sum(getattr(t, c)) for c in hourly.COLUMNS))
         .join(JourneyRow, t.journey_id == JourneyRow.id)
-        .where(JourneyRow.key == journey, t.hour >= slices.since, t.hour < slices.until)
-        .group_by(index.element)
+        .where(t.hour >= slices.since, t.hour < slices.until)
+        .group_by(JourneyRow.key, index.element)
     )
-    database = _db(db)
+    if journey is not None:
+        query = query.where(JourneyRow.key == journey)
+    database = database_of(db)
     with database.read() as session:
-        rows = sorted(session.execute(query).all(), key=lambda row: row[0])
-    out = []
+        rows = sorted(session.execute(query).all(), key=lambda row: (row[0], row[1]))
+    out: dict[str, list[AvailabilitySlice]] = {}
     for row in rows:
-        c = hourly.Counts(*(int(v or 0) for v in row[1:]))
-        out.append(AvailabilitySlice(int(row[0]), c.first_ok, c.first_total, c.first_errors,
-                                     c.rounds_ok, c.rounds_total))
+        c = hourly.Counts(*(int(v or 0) for v in row[2:]))
+        out.setdefault(row[0], []).append(AvailabilitySlice(
+            int(row[1]), c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
+            c.rounds_total))
     return out
 
 
-def response_times(db: Database | Any, journey: str, slices: Slices) -> list[kpi.Stats]:
-    """Response-time percentiles per (transaction, slice index), kpi's nearest rank."""
-    return kpi.response_times(db, ("transaction", _slice(RunRow.started_at, slices)),
-                              journey=journey, since=slices.since, until=slices.until)
+def cut(slices: Slices) -> kpi.Cut:
+    """The slices as storage.kpi's `slice` dimension."""
+    return kpi.Cut(tuple(slices.start(i) for i in range(1, slices.count)), slices.index)
 
 
-def load_times(db: Database | Any, journey: str, slices: Slices) -> list[kpi.Stats]:
-    """Load-time percentiles per (slice index,)."""
-    return kpi.load_times(db, (_slice(RunRow.started_at, slices),), journey=journey,
-                          since=slices.since, until=slices.until)
-
-
-def load_transactions(db: Database | Any, journey: str, slices: Slices) -> set[str]:
-    """Names of the journey's transactions that measured a load time in the window."""
-    query = _window(
-        select(TransactionRow.name).distinct()
-        .select_from(TransactionRow)
-        .join(RunRow, TransactionRow.run_pk == RunRow.id)
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .where(TransactionRow.is_load.is_(True)),
-        RunRow, journey, slices.since, slices.until, None,
-    )
-    database = _db(db)
-    with database.read() as session:
-        return set(session.scalars(query))
+def timings(db: Database | Any, journey: str, slices: Slices) -> kpi.WindowTimings:
+    """The journey's response and load times over the slices' window, read once: group them
+    by ("transaction", "slice") for the charts, by ("transaction",) for the whole window."""
+    return kpi.window_timings(db, journey, slices.since, slices.until, cut=cut(slices))
 
 
 def slow_threshold(db: Database | Any, journey: str) -> float | None:
     """The journey's `slow` threshold in ms as last recorded (None: not set)."""
-    database = _db(db)
+    database = database_of(db)
     with database.read() as session:
         return session.scalar(select(JourneyRow.slow_ms).where(JourneyRow.key == journey))

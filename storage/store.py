@@ -25,7 +25,7 @@ from journeys.model import Journey
 from journeys.results import RunResult
 from storage import fleet as _fleet
 from storage import heartbeats as _heartbeats
-from storage import hourly, queries, rollups, runs
+from storage import hourly, queries, rollups, runs, timings
 from storage import incidents as _incidents
 from storage.engine import Database, safe_url, translate_errors
 from storage.errors import DuplicateRun, StorageBusy, StorageError, StorageUnavailable
@@ -323,6 +323,11 @@ class Store:
                 include_open=include_open, with_transactions=with_transactions, limit=limit,
             )
 
+    def recent_runs_per_journey(self, limit: int) -> dict[str, list[RunRecord]]:
+        """Each journey's latest `limit` finished runs, oldest first, in one query."""
+        with self.db.read() as session:
+            return queries.recent_runs_per_journey(session, limit)
+
     def latest_runs(self) -> list[RunRecord]:
         """The last finished run of each journey."""
         with self.db.read() as session:
@@ -335,13 +340,13 @@ class Store:
     def prune(self, older_than: timedelta, artifacts_dir: Path | None) -> PruneReport:
         return prune(self.db, before=self.clock() - older_than, artifacts_dir=artifacts_dir)
 
-    def rebuild_totals(self) -> tuple[int, int, int]:
+    def rebuild_totals(self) -> tuple[int, int, int, int]:
         """Recompute the figures kept at write time from the runs (`ronde db rebuild`); returns
-        (runs, responses, journey-hours) counted. Idempotent; robots recording meanwhile wait
-        for it."""
+        (runs, responses, availability rows, timing rows) written. Idempotent; robots recording
+        meanwhile wait for it."""
         with self.db.transaction() as session:
             runs, responses = rollups.rebuild(session)
-            return runs, responses, hourly.rebuild(session)
+            return runs, responses, hourly.rebuild(session), timings.rebuild(session)
 
     # ---- a fleet on one PostgreSQL (storage.fleet) ------------------------------------
 

@@ -144,8 +144,8 @@ def rebuild(config: Path | None, url: str | None) -> None:
     store = _open(settings)
     try:
         with storage_errors():
-            runs, responses, hours = store.rebuild_totals()
+            runs, responses, hours, timings = store.rebuild_totals()
     finally:
         store.close()
     click.echo(f"rebuilt the totals: {runs} runs, {responses} measured responses, "
-               f"{hours} journey-hours of availability")
+               f"{hours} rows of hourly availability, {timings} rows of hourly timings")

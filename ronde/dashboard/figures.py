@@ -152,22 +152,22 @@ class StoreFigures:
             Beat(i, sl.start(i), min(sl.start(i + 1), sl.until), _availability(by_slice.get(i)))
             for i in range(sl.count)
         )
+        times = series.timings(db, journey, sl)
         points: dict[str, list[Percentiles | None]] = {}
-        for s in series.response_times(db, journey, sl):
+        for s in times.response_times(("transaction", "slice")):
             name, index = s.key
             points.setdefault(name, [None] * sl.count)[int(index)] = _percentiles(s)
-        overall = {s.key[0]: _percentiles(s) for s in kpi.response_times(
-            db, ("transaction",), journey=journey, since=sl.since, until=sl.until)}
-        loads = series.load_transactions(db, journey, sl)
+        overall = {s.key[0]: _percentiles(s) for s in times.response_times(("transaction",))}
+        loads = {t.transaction for t in times.transactions() if t.is_load}
         transactions = tuple(sorted(
             (Series(name, tuple(p), overall.get(name, Percentiles(0)), name in loads)
              for name, p in points.items()),
             key=lambda s: (not s.is_load, s.name),
         ))
         load_points: list[Percentiles | None] = [None] * sl.count
-        for s in series.load_times(db, journey, sl):
+        for s in times.load_times(("slice",)):
             load_points[int(s.key[0])] = _percentiles(s)
-        load_all = kpi.load_times(db, (), journey=journey, since=sl.since, until=sl.until)
+        load_all = times.load_times(())
         incidents = self.store.incidents(journey=journey, active_between=(sl.since, sl.until))
         categories: dict[str, list[int]] = {}
         for e in kpi.error_breakdown(db, journey, since=sl.since, until=sl.until):
@@ -214,17 +214,19 @@ class StoreFigures:
         since = today - timedelta(days=STATUS_DAYS - 1)
         sl = Slices.of(since, today + timedelta(days=1), STATUS_DAYS)
         verdicts = reporting.latest_verdicts(self.store.db)
+        days = series.hourly_availability(self.store.db, sl)  # every journey in one query
+        totals = {a.journey: a for a in kpi.availability(self.store.db, since=since, until=now)}
         out = []
         for key, name in reporting.journey_names(self.store.db).items():
-            by_day = {a.index: a for a in series.availability(self.store.db, key, sl)}
-            total = kpi.availability(self.store.db, key, since=since, until=now)
+            by_day = {a.index: a for a in days.get(key, ())}
+            total = totals.get(key)
             verdict = verdicts.get(key)
             out.append(StatusJourney(
                 journey=key, name=name,
                 up=None if verdict is None else verdict in kpi.OK,
                 days=tuple(Beat(i, sl.start(i), sl.start(i + 1), _availability(by_day.get(i)))
                            for i in range(sl.count)),
-                availability=view_availability(total[0] if total else None),
+                availability=view_availability(total),
             ))
         return out
 

@@ -8,7 +8,7 @@ and never the runners.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from ronde.report.facts import (
@@ -28,7 +28,9 @@ class ReadSource(Protocol):
     """Read-only figures. `now` / `since` / `until` are the caller's wall clock (UTC), so a
     test or a report for a past period gets the same answer every time."""
 
-    def overview(self, now: datetime) -> list[JourneyOverview]: ...
+    def overview(self, now: datetime, *, history: bool = True) -> list[JourneyOverview]:
+        """Each journey's state; `history=False` leaves its latest runs' strip empty."""
+        ...
 
     def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]: ...
 
@@ -47,6 +49,10 @@ class ReadSource(Protocol):
 
     def availability(self, since: datetime, until: datetime) -> dict[str, Availability]:
         """Each journey's availability over [since, until) (the alert window on /metrics)."""
+        ...
+
+    def alert_windows(self) -> dict[str, timedelta]:
+        """The journeys whose own `monitor.alert.window` overrides ronde.yaml's default."""
         ...
 
     def robots(self, now: datetime) -> list[RobotView]: ...

@@ -58,12 +58,13 @@ class StoreSource:
 
     # ---- dashboard ----------------------------------------------------------------------
 
-    def overview(self, now: datetime) -> list[JourneyOverview]:
+    def overview(self, now: datetime, *, history: bool = True) -> list[JourneyOverview]:
         day = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=1),
                                                        until=now)}
         week = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=7),
                                                         until=now)}
         latest = {r.journey: r for r in self.store.latest_runs()}
+        strips = self.store.recent_runs_per_journey(HISTORY) if history else {}
         verdicts = reporting.latest_verdicts(self.store.db)
         names = reporting.journey_names(self.store.db)
         open_counts: dict[str, int] = {}
@@ -86,41 +87,13 @@ class StoreSource:
                     availability_7d=view_availability(week.get(key)),
                     open_incidents=open_counts.get(key, 0),
                     up=None if verdict is None else verdict in kpi.OK,
-                    history=tuple(
-                        mark(r)
-                        for r in self.store.runs(key, limit=HISTORY, with_transactions=False)
-                    ),
+                    history=tuple(mark(r) for r in strips.get(key, ())),
                 )
             )
         return out
 
     def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]:
-        times = {
-            (s.key[0], s.key[1]): s
-            for s in kpi.response_times(self.store, ("journey", "transaction"), since=since,
-                                        until=until)
-        }
-        success = {
-            (s.journey, s.transaction): s
-            for s in kpi.transaction_success(self.store, since=since, until=until)
-        }
-        loads = reporting.load_transactions(self.store.db)
-        out = []
-        for key in sorted(set(times) | set(success)):
-            rate = success.get(key)
-            out.append(
-                TransactionStats(
-                    journey=key[0],
-                    name=key[1],
-                    times=percentiles(times.get(key)),
-                    success_rate=rate.rate if rate else None,
-                    attempts=rate.total if rate else 0,
-                    is_load=key in loads,
-                )
-            )
-        # the load transaction first, then by name: the order a journey runs in is unknown here
-        out.sort(key=lambda t: (t.journey, not t.is_load, t.name))
-        return out
+        return _transaction_stats(kpi.window_timings(self.store, since=since, until=until))
 
     def recent_runs(self, limit: int, journey: str | None = None) -> list[RunView]:
         records = self.store.runs(journey, limit=limit, with_transactions=False)
@@ -162,6 +135,9 @@ class StoreSource:
             a.journey: view_availability(a)
             for a in kpi.availability(self.store, since=since, until=until)
         }
+
+    def alert_windows(self) -> dict[str, timedelta]:
+        return reporting.alert_windows(self.store.db)
 
     def run_counts(self) -> list[RunCount]:
         return [
@@ -207,6 +183,7 @@ class StoreSource:
             )
             for d in devices
         }
+        times = kpi.window_timings(self.store, since=since, until=until)
         hourly: dict[str, list[float | None]] = {j: [None] * 24 for j in journeys}
         for s in kpi.response_times(self.store, ("journey", "hour"), since=since, until=until):
             if s.key[0] in hourly:
@@ -222,11 +199,8 @@ class StoreSource:
             overall=view_availability(sum_availability(per_journey_kpi)),
             per_journey={a.journey: view_availability(a) for a in per_journey_kpi},
             per_day=tuple(per_day),
-            transactions=tuple(self.transaction_stats(since, until)),
-            load_times={
-                s.key[0]: percentiles(s)
-                for s in kpi.load_times(self.store, ("journey",), since=since, until=until)
-            },
+            transactions=tuple(_transaction_stats(times)),
+            load_times={s.key[0]: percentiles(s) for s in times.load_times(("journey",))},
             errors=tuple(
                 CategoryCount(c, n) for c, n in sorted(failed.items(), key=lambda kv: -kv[1])
             ),
@@ -236,3 +210,14 @@ class StoreSource:
             per_device=per_device,
             hourly_p95={j: tuple(v) for j, v in hourly.items()},
         )
+
+
+def _transaction_stats(times: kpi.WindowTimings) -> list[TransactionStats]:
+    out = [
+        TransactionStats(journey=t.journey, name=t.transaction, times=percentiles(t.times),
+                         success_rate=t.rate, attempts=t.total, is_load=t.is_load)
+        for t in times.transactions()
+    ]
+    # the load transaction first, then by name: the order a journey runs in is unknown here
+    out.sort(key=lambda t: (t.journey, not t.is_load, t.name))
+    return out

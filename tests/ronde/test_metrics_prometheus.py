@@ -25,6 +25,7 @@ from ronde.metrics import BUCKETS_SECONDS, registry_for
 from ronde.report.store_source import StoreSource
 from storage import Store, kpi
 from tests.fixtures.readside import NOW, Readside
+from tests.storage.builders import result
 
 HISTOGRAM = "ronde_transaction_response_seconds"
 
@@ -191,3 +192,41 @@ def test_the_documented_alerting_rules_work_for_a_journey_run_every_15_minutes()
         done = subprocess.run([promtool, *command], cwd=rules, capture_output=True, text=True,
                               timeout=60, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_alert_window_availability_uses_each_journeys_own_window(
+    store_url: str, tmp_path: Path
+) -> None:
+    """A journey whose `monitor.alert.window` overrides `alerts.defaults.window` is read over
+    its own window (as the alert rule resolves it); the others over the default; removing
+    the override brings the journey back to the default."""
+    from journeys.parser import load_journey
+
+    def journey(key: str, alert: str) -> object:
+        path = tmp_path / f"{key}.yaml"
+        path.write_text(f"appId: com.example.shop\nmonitor:\n  id: {key}\n"
+                        f"  platform: android\n{alert}---\n- launchApp\n")
+        return load_journey(path)
+
+    own = journey("own-window", "  alert:\n    availability_below: 90%\n    window: 3h\n")
+    plain = journey("default-window", "  alert:\n    availability_below: 90%\n")
+    with Store.open(store_url, spool_path=tmp_path / "spool.jsonl") as store:
+        # one failed run 2 h before the scrape, one passed run 30 min before it
+        for key, j in (("own-window", own), ("default-window", plain)):
+            for minutes, status in ((120, "failed"), (30, "passed")):
+                store.record_run(result(key, status, at=NOW - timedelta(minutes=minutes),
+                                        category="backend" if status == "failed" else None),
+                                 journey=j)
+    ratio = "ronde_alert_window_availability_ratio"
+    samples = _samples(_scrape(store_url, clock=lambda: NOW, alert_window=timedelta(hours=1)))
+    shown = {dict(labels)["journey"]: (dict(labels)["window"], value)
+             for (name, labels), value in samples.items()
+             if name == ratio and dict(labels)["kind"] == "confirmed"}
+    assert shown == {"own-window": ("3h", 0.5), "default-window": ("1h", 1.0)}
+
+    with Store.open(store_url, spool_path=tmp_path / "spool.jsonl") as store:
+        store.record_run(result("own-window", at=NOW - timedelta(minutes=10)),
+                         journey=journey("own-window", "  alert:\n    availability_below: 90%\n"))
+    samples = _samples(_scrape(store_url, clock=lambda: NOW, alert_window=timedelta(hours=1)))
+    assert samples[(ratio, frozenset({"journey": "own-window", "window": "1h",
+                                      "kind": "confirmed"}.items()))] == 1.0

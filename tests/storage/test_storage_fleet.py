@@ -92,7 +92,7 @@ def test_migration_0006_backfills_robot_names_and_keeps_every_child_row(store: S
 
     before = counts()
     assert before == [5, 5, 1]
-    assert downgrade(store.db.engine, "0004") == "0004"
+    assert downgrade(store.db.engine, "0005") == "0005"
     assert counts() == before
     assert upgrade(store.db.engine) == head_revision()
     assert counts() == before

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from ronde.cli import main
-from storage import Store, kpi, reporting, series
+from storage import Store, kpi, reporting, series, timings
 from storage.migrate import downgrade, head_revision, upgrade
 from storage.models import AvailabilityHourRow, ResponseTotalsRow, RunTotalsRow
 from storage.totals import RESPONSE_BOUNDS_MS
@@ -145,9 +145,12 @@ def rounds_over_hours(store: Store, seed: int = 7) -> datetime:
         at = start + timedelta(minutes=5 * k, seconds=rng.randrange(240))
         journey = rng.choice(("shop-login", "shop-search"))
         first = result(journey, rng.choice(("passed", "passed", "failed", "degraded", "error")),
-                       at=at, device=rng.choice(("sim-1", "sim-2")))
+                       at=at, device=rng.choice(("sim-1", "sim-2")), load_ms=rng.uniform(300, 900),
+                       transactions=(tx("Launch", rng.uniform(300, 900), load=True),
+                                     tx("Login", round(rng.lognormvariate(6, 1), 1))))
         confirmation = result(journey, rng.choice(("passed", "failed", "error")),
-                              at=at + timedelta(seconds=50), attempt=2, confirms=first.run_id)
+                              at=at + timedelta(seconds=50), attempt=2, confirms=first.run_id,
+                              transactions=(tx("Login", rng.uniform(100, 5000)),))
         pair = [first, confirmation] if first.status != "passed" else [first]
         if k % 9 == 4 and len(pair) == 2:
             late.extend(reversed(pair))  # the confirmation arrives first
@@ -200,6 +203,49 @@ def test_hourly_availability_equals_the_raw_runs(store: Store) -> None:
 
 
 def rows_of_hours(store: Store) -> list[tuple[Any, ...]]:
+    """Availability rows, then timing rows, without their ids."""
     with store.db.read() as session:
         table = AvailabilityHourRow.__table__
-        return sorted(tuple(r)[1:] for r in session.execute(select(table)))
+        return [*sorted((tuple(r)[1:] for r in session.execute(select(table))),
+                        key=lambda r: tuple("" if v is None else str(v) for v in r)),
+                *timings.stored_rows(session)]
+
+
+def read_figures(store: Store) -> tuple[Any, ...]:
+    """Every figure read from the hourly tables, over windows with and without ragged edges."""
+    start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
+    out: list[Any] = []
+    for since, until in ((None, None), (start + timedelta(minutes=17), start + timedelta(hours=5))):
+        out += [kpi.availability(store, since=since, until=until),
+                kpi.availability(store, since=since, until=until, device="sim-2"),
+                kpi.flake_rate(store, since=since, until=until),
+                kpi.transactions(store, since=since, until=until),
+                kpi.response_times(store, ("journey", "device", "hour"), since=since, until=until),
+                kpi.load_times(store, ("journey", "device"), since=since, until=until)]
+    return tuple(out)
+
+
+def test_migration_0005_backfills_the_hourly_tables(store: Store) -> None:
+    """A database at the previous head (0004, no timing rows, availability without devices)
+    upgraded to 0005 gets the rows writing would have kept, so the same figures."""
+    fill(store)
+    rounds_over_hours(store)
+    kept = rows_of_hours(store), read_figures(store)
+    assert len(kept[0]) > 60 and any(t.times for t in kept[1][3])
+    assert downgrade(store.db.engine, "0004") == "0004"
+    with store.db.engine.connect() as conn:
+        assert "timing_hours" not in inspect(conn).get_table_names()
+    assert upgrade(store.db.engine) == head_revision()
+    assert (rows_of_hours(store), read_figures(store)) == kept
+
+
+def test_per_device_availability_from_the_hours_equals_the_raw_runs(store: Store) -> None:
+    start = rounds_over_hours(store)
+    for since, until in ((None, None), (start + timedelta(minutes=17),
+                                        start + timedelta(hours=5, minutes=3))):
+        for device in ("sim-1", "sim-2", "nowhere"):
+            assert kpi.availability(store, None, since, until, device) == \
+                kpi._raw_availability(store, None, since, until, device)
+            assert kpi.flake_rate(store, None, since, until, device) == \
+                kpi._raw_flake_rate(store, None, since, until, device)
+    assert sum(a.rounds_total for a in kpi.availability(store, device="sim-1")) > 10

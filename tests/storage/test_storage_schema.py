@@ -18,7 +18,7 @@ TABLES = {
     "journeys", "journey_versions", "devices", "runs", "transactions", "steps", "measurements",
     "artifacts", "incidents", "notifications", "robot_heartbeats", "alembic_version",
     "pruned_runs", "pruned_responses", "run_totals", "response_totals",
-    "availability_hours", "slot_claims",
+    "availability_hours", "slot_claims", "timing_hours",
 }
 
 
