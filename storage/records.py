@@ -59,6 +59,7 @@ class RunRecord:
     journey_hash: str | None = None
     load_ms: float | None = None
     transactions: tuple[TransactionRecord, ...] = ()
+    recorded_at: datetime | None = None  # when its result was stored (None while open)
 
 
 @dataclass(frozen=True, slots=True)
