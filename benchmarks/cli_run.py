@@ -1,8 +1,13 @@
 """What one `ronde run` costs beyond its journey: with its own Appium, and reusing `ronde appium`.
 
 Runs a demo-shop journey `--repeat` times each way as a real CLI call and prints the wall time
-of the call against the journey's own duration (its `duration_ms`), and their ratio.
-Run: `.venv/bin/python benchmarks/cli_run.py [--repeat 5] [--journey FILE]`.
+of the call against the journey's own duration (its `duration_ms`), and their ratio: with its
+own Appium, then reusing `ronde appium` without storing (`--no-store`) and storing into a
+SQLite database already at the schema's head (the default), plus the load average.
+`--baseline DIR` (a checkout of another Ronde, e.g. `git archive` of a commit) runs that
+version's `ronde run` too, its calls alternating with this one's on the same `ronde appium`,
+so a loaded host weighs on both alike.
+Run: `.venv/bin/python benchmarks/cli_run.py [--repeat 5] [--journey FILE] [--baseline DIR]`.
 """
 
 from __future__ import annotations
@@ -24,10 +29,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RONDE = str(Path(sys.executable).with_name("ronde"))
 
 
-def one_call(journey: Path, env: dict[str, str]) -> tuple[float, float]:
-    """(wall seconds of the call, the journey's own seconds)."""
+def one_call(journey: Path, env: dict[str, str], store_in: Path | None = None
+             ) -> tuple[float, float]:
+    """(wall seconds of the call, the journey's own seconds); stored in `store_in`/ronde.db
+    (the working directory of the call) when given."""
     began = time.monotonic()
-    out = subprocess.run([RONDE, "run", str(journey), "--no-store", "--json"], cwd=ROOT,
+    flags = ["--json"] if store_in else ["--no-store", "--json"]
+    out = subprocess.run([RONDE, "run", str(journey.resolve()), *flags], cwd=store_in or ROOT,
                          env=env, capture_output=True, text=True, timeout=300)
     wall = time.monotonic() - began
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -36,9 +44,23 @@ def one_call(journey: Path, env: dict[str, str]) -> tuple[float, float]:
     return wall, json.loads(lines[0])["duration_ms"] / 1000
 
 
-def series(journey: Path, env: dict[str, str], repeat: int) -> tuple[float, float]:
-    calls = [one_call(journey, env) for _ in range(repeat)]
+def series(journey: Path, env: dict[str, str], repeat: int,
+           store_in: Path | None = None) -> tuple[float, float]:
+    return _medians([one_call(journey, env, store_in) for _ in range(repeat)])
+
+
+def _medians(calls: list[tuple[float, float]]) -> tuple[float, float]:
     return statistics.median(w for w, _ in calls), statistics.median(j for _, j in calls)
+
+
+def alternating(journey: Path, envs: list[dict[str, str]], repeat: int,
+                store_in: list[Path | None]) -> list[tuple[float, float]]:
+    """Medians per environment, their calls interleaved (a, b, a, b, ...)."""
+    calls: list[list[tuple[float, float]]] = [[] for _ in envs]
+    for _ in range(repeat):
+        for k, env in enumerate(envs):
+            calls[k].append(one_call(journey, env, store_in[k]))
+    return [_medians(c) for c in calls]
 
 
 def main() -> None:
@@ -46,6 +68,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--journey", type=Path,
                         default=ROOT / "journeys" / "examples" / "shop-login-cart.yaml")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another Ronde checkout to compare with, call for call")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ronde-cli-run-") as tmp:
         env = {**os.environ, "RONDE_APPIUM_STATE": str(Path(tmp) / "appium.json")}
@@ -58,17 +82,31 @@ def main() -> None:
                 if time.monotonic() > deadline or keeper.poll() is not None:
                     raise SystemExit("ronde appium did not start")
                 time.sleep(0.2)
-            reused = series(args.journey, env, args.repeat)
+            envs = [env]
+            if args.baseline is not None:
+                envs.append({**env, "PYTHONPATH": str(args.baseline.resolve())})
+            reused = alternating(args.journey, envs, args.repeat, [None] * len(envs))
+            folders: list[Path | None] = []
+            for k, e in enumerate(envs):
+                folder = Path(tmp) / f"stored-{k}"
+                folder.mkdir()
+                one_call(args.journey, e, folder)  # creates and migrates the database once
+                folders.append(folder)
+            stored = alternating(args.journey, envs, args.repeat, folders)
         finally:
             keeper.send_signal(signal.SIGTERM)
             keeper.wait(30)
     print(f"# ronde run cost — {datetime.now(UTC):%Y-%m-%d}, {platform.node()}, "
           f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; {args.journey.name}, "
-          f"median of {args.repeat}")
-    print(f"{'Appium':<28} {'call':>7} {'journey':>8} {'ratio':>6}")
-    for name, (wall, journey) in (("started by the call", own),
-                                  ("kept by `ronde appium`", reused)):
-        print(f"{name:<28} {wall:>6.2f}s {journey:>7.2f}s {wall / journey:>5.2f}x")
+          f"median of {args.repeat}"
+          + (f"; baseline: {args.baseline}" if args.baseline else ""))
+    print(f"{'Appium':<38} {'call':>7} {'journey':>8} {'ratio':>6}")
+    rows = [("started by the call", own)]
+    for k, label in enumerate(["this checkout", "baseline"][:len(reused)]):
+        rows += [(f"kept by `ronde appium`, {label}", reused[k]),
+                 (f"kept, stored (SQLite), {label}", stored[k])]
+    for name, (wall, journey) in rows:
+        print(f"{name:<38} {wall:>6.2f}s {journey:>7.2f}s {wall / journey:>5.2f}x")
 
 
 if __name__ == "__main__":

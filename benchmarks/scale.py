@@ -3,9 +3,14 @@
 For each N (default 4, 32, 128, 256): N simulated devices on the project's one Appium, N
 journeys (one pinned to each device, all with the same `every`), a real `ronde start` for
 `--minutes`; then, from the database it wrote: runs per minute against the slots due, the start
-jitter (started_at - scheduled_at) p50/p99, the slots missed; and, sampled once a second from
-/proc, the CPU (% of one core) and peak RSS of the robot and of Appium (its process group).
-Run: `.venv/bin/python benchmarks/scale.py [--sizes 4,32,128,256] [--minutes 3] [--every 60s]`.
+jitter (started_at - scheduled_at) p50/p99, the slots missed, the slots skipped as overruns
+(`slot_skipped_overrun` in the robot's log, start-up included) and the results still unwritten
+when the robot stopped (left in its spool); and, sampled once a second from /proc, the CPU (% of
+one core) and peak RSS of the robot and of Appium (its process group), and the load average.
+`--history M` first stores M minutes of past runs of every journey (what a robot that has run
+for a while has: the alert rules read the last hour at every evaluation).
+Run: `.venv/bin/python benchmarks/scale.py [--sizes 4,32,128,256] [--minutes 3] [--every 60s]
+[--history 60]`.
 """
 
 from __future__ import annotations
@@ -123,11 +128,45 @@ class Figures:
     robot_rss: float
     appium_cpu: float
     appium_rss: float
+    overruns: int = 0
+    unwritten: int = 0
+    load: float = 0.0
 
 
-def run_size(n: int, minutes: float, every: str, every_ms: int) -> Figures:
+def seed_history(url: str, n: int, every_ms: int, minutes: float) -> int:
+    """Store `minutes` of passed runs of each journey, on their real slots (before now)."""
+    from journeys.results import RunResult, Status, TransactionResult
+    from storage import Store
+
+    now = datetime.now(UTC)
+    stored = 0
+    with Store.open(url) as store:
+        for i in range(n):
+            key = f"scale-{i:03d}"
+            trigger = JourneyTrigger(key, every_ms=every_ms)
+            for slot in trigger.fire_times(now - timedelta(minutes=minutes), now):
+                if slot + timedelta(seconds=2) > now:
+                    continue
+                tx = (TransactionResult("Launch", "launchApp", "assertVisible", Status.PASSED,
+                                        60.0, 4.0, is_load=True),
+                      TransactionResult("Go", "tapOn", "assertVisible", Status.PASSED, 152.0, 4.0))
+                store.record_run(RunResult(
+                    journey=key, device=f"sim-{i:03d}", status=Status.PASSED, category=None,
+                    started_at=slot, ended_at=slot + timedelta(seconds=1), duration_ms=1000.0,
+                    transactions=tx, load_ms=60.0, run_id=f"seed-{key}-{slot.timestamp():.3f}",
+                    platform="android", scheduled_at=slot, robot_host="seed"))
+                stored += 1
+    return stored
+
+
+def run_size(n: int, minutes: float, every: str, every_ms: int, history: float = 0) -> Figures:
     with tempfile.TemporaryDirectory(prefix=f"ronde-scale-{n}-") as tmp:
         root = Path(tmp)
+        if history:
+            began = time.monotonic()
+            seeded = seed_history(f"sqlite:///{root / 'ronde.db'}", n, every_ms, history)
+            print(f"  (seeded {seeded} runs of history in {time.monotonic() - began:.0f}s)",
+                  file=sys.stderr)
         (root / "app.yaml").write_text(APP)
         journeys = root / "journeys"
         journeys.mkdir()
@@ -174,8 +213,20 @@ def run_size(n: int, minutes: float, every: str, every_ms: int) -> Figures:
             print(f"  ronde start exited {proc.returncode}:\n{tail}", file=sys.stderr)
         window = (began + timedelta(seconds=WARMUP_S), began + timedelta(minutes=minutes)
                   - timedelta(seconds=10))  # slots due after that may meet the stop
-        return _figures(n, root / "ronde.db", every_ms, window, robot, appium, measured_from,
-                        span)
+        figures = _figures(n, root / "ronde.db", every_ms, window, robot, appium, measured_from,
+                           span)
+        figures.overruns = _count(root / "ronde.log", '"slot_skipped_overrun"')
+        figures.unwritten = _count(root / "ronde.spool.jsonl", "{")
+        figures.load = os.getloadavg()[1]  # the last 5 minutes: this size's run
+        return figures
+
+
+def _count(path: Path, marker: str) -> int:
+    """Lines of `path` containing `marker` (0 when the file is missing)."""
+    try:
+        return sum(marker in line for line in path.read_text(errors="replace").splitlines())
+    except OSError:
+        return 0
 
 
 def _figures(n: int, db: Path, every_ms: int, window: tuple[datetime, datetime],
@@ -239,24 +290,28 @@ def main() -> None:
     parser.add_argument("--sizes", default="4,32,128,256")
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--every", default="60s")
+    parser.add_argument("--history", type=float, default=0.0,
+                        help="minutes of past runs stored before the robot starts")
     args = parser.parse_args()
     from journeys.durations import parse_duration
 
     every_ms = parse_duration(args.every)
     print(f"# ronde start at scale — {datetime.now(UTC):%Y-%m-%d}, {platform.node()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}; every {args.every}, "
-          f"{args.minutes:g} min per size, first {WARMUP_S}s not counted")
+          f"{args.minutes:g} min per size, first {WARMUP_S}s not counted"
+          + (f"; {args.history:g} min of history stored first" if args.history else ""))
     print(f"{'devices':>7} {'due/min':>8} {'runs/min':>8} {'missed':>6} {'passed':>6} "
           f"{'jit p50':>8} {'jit p99':>8} {'jit max':>8} {'robot %':>7} {'robot MB':>8} "
-          f"{'appium %':>8} {'appium MB':>9}")
+          f"{'appium %':>8} {'appium MB':>9} {'overrun':>7} {'unwritten':>9} {'load':>5}")
     for n in (int(s) for s in args.sizes.split(",")):
-        f = run_size(n, args.minutes, args.every, every_ms)
+        f = run_size(n, args.minutes, args.every, every_ms, args.history)
         print(f"{f.n:>7} {f.due / f.minutes:>8.1f} {f.ran / f.minutes:>8.1f} {f.missed:>6} "
               f"{f.passed:>6} {f.jitter_p50_ms:>6.0f}ms {f.jitter_p99_ms:>6.0f}ms "
               f"{f.jitter_max_ms:>6.0f}ms {f.robot_cpu:>6.0f}% {f.robot_rss:>8.0f} "
-              f"{f.appium_cpu:>7.0f}% {f.appium_rss:>9.0f}", flush=True)
+              f"{f.appium_cpu:>7.0f}% {f.appium_rss:>9.0f} {f.overruns:>7} {f.unwritten:>9} "
+              f"{f.load:>5.1f}", flush=True)
     print("(CPU in % of one core, after the warm-up; RSS is the peak; jitter = started_at - "
-          "scheduled_at of first attempts)")
+          "scheduled_at of first attempts; load = 5-minute load average at the end of each size)")
 
 
 if __name__ == "__main__":

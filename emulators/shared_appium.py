@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import urllib.error
+import urllib.request
 from pathlib import Path
-
-import httpx
 
 from emulators.project import project_root
 
@@ -61,10 +61,16 @@ def announced(root: Path | None = None) -> str | None:
 
 
 def answers(url: str) -> bool:
-    """Appium's `/status` answers 200 at `url` within a second."""
+    """Appium's `/status` answers 200 at `url` within a second. The standard library's
+    client, not httpx: `ronde run` asks this on every call, and importing httpx and building
+    its TLS context cost more than the question (0.2-0.4 s of a 3 s journey)."""
+    if not url.startswith(("http://", "https://")):
+        return False
     try:
-        return httpx.get(f"{url.rstrip('/')}/status", timeout=STATUS_TIMEOUT_S).status_code == 200
-    except httpx.HTTPError:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/status",
+                                    timeout=STATUS_TIMEOUT_S) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError, urllib.error.URLError):
         return False
 
 

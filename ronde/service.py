@@ -126,6 +126,7 @@ def _build(settings: Settings, store: Store, appium: Any, environ: Mapping[str, 
         artifacts_dir=config.artifacts_dir, appium_url=appium_url, environ=environ,
         maintenance=config.maintenance, lease_wait_s=lease_wait,
         after_run=alerts.after_run if alerts is not None else None,
+        after_runs=alerts.after_runs if alerts is not None else None,
         server_health=server_health, robot=identity,
     )
     return Robot(catalog=catalog, runner=runner, recorder=recorder, options=settings.options,

@@ -252,6 +252,12 @@ class Robot:
         now = self.clock()
         # A restart (or a new journey) runs the latest slot it owes, within one interval.
         owed = trigger.last_fire_time(now, last_slot) if catch_up else None
+        if owed is not None and _next_slot_stands_in(trigger, journey, now):
+            log.info("%s: slot %s not caught up, its next slot comes before that round could "
+                     "end", journey.id, owed.isoformat(),
+                     extra={"event": "catch_up_skipped", "journey": journey.id,
+                            "scheduled_at": owed.isoformat()})
+            owed = None
         # Misfire grace: one interval (the owed slot is chosen within one interval of now),
         # plus a little slack for start-up so that slot is not missed on its way to a thread.
         grace = max(1, int(trigger.interval.total_seconds())) + _GRACE_SLACK_S
@@ -419,6 +425,17 @@ class Robot:
                         extra={"event": "alerts_skipped"})
         except Exception as exc:  # a broken alert path never stops the rounds
             log.error("alerts tick failed: %s", exc, extra={"event": "alerts_failed"})
+
+
+def _next_slot_stands_in(trigger: JourneyTrigger, journey: Journey, now: datetime) -> bool:
+    """Whether the next slot comes before a catch-up round could end (within the journey's
+    timeout, at most half an interval): it would only be skipped as an overrun of the
+    catch-up (`slot_skipped_overrun`), so the next slot runs instead, on time."""
+    upcoming = trigger.get_next_fire_time(None, now)
+    if upcoming is None:
+        return False
+    lead = min(trigger.interval / 2, timedelta(milliseconds=journey.monitor.timeout_ms))
+    return upcoming - now < lead
 
 
 def exit_code(results: list[RunResult], load_failed: bool = False) -> int:

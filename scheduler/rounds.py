@@ -55,6 +55,9 @@ class AfterRun(Protocol):
     def __call__(self, result: RunResult) -> None: ...
 
 
+AfterRuns = Callable[[list[RunResult]], Any]
+
+
 @runtime_checkable
 class ServerHealth(Protocol):
     """An Appium server Ronde runs itself (emulators.appium_watch.AppiumSupervisor)."""
@@ -117,6 +120,7 @@ class RoundRunner:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease_wait_s: Callable[[Journey], float] | None = None,
         after_run: AfterRun | None = None,
+        after_runs: AfterRuns | None = None,
         confirm_wait_s: float = 15.0,
         server_health: Callable[[DeviceSpec], ServerHealth | None] = lambda d: None,
         robot: tuple[str, str] | None = None,
@@ -134,6 +138,8 @@ class RoundRunner:
         self._clock = clock
         self._lease_wait_s = lease_wait_s or _default_lease_wait
         self._after_run = after_run
+        self._after_runs = after_runs  # the same, for results stored together (one evaluation)
+        self._then = _AfterStored(self)
         self._server_health = server_health
         # A confirmation waits this long for another device before re-using the same one.
         self._confirm_wait_s = confirm_wait_s
@@ -347,7 +353,8 @@ class RoundRunner:
 
     # -- helpers --------------------------------------------------------------------------
     def _store(self, result: RunResult, journey: Journey) -> None:
-        then = self._alerts if self._after_run is not None else None
+        wanted = self._after_run is not None or self._after_runs is not None
+        then = self._then if wanted else None
         try:
             self._recorder.record_run(result, journey, then)
         except Exception as exc:
@@ -358,14 +365,20 @@ class RoundRunner:
             result.attempt, result,
         ))
 
-    def _alerts(self, result: RunResult) -> None:
-        """After the result is stored (the recorder's writer thread calls this)."""
-        assert self._after_run is not None
+    def _alerts(self, results: list[RunResult]) -> None:
+        """After the results are stored (the recorder's writer thread calls this)."""
+        if self._after_runs is not None:
+            self._guarded(self._after_runs, results, results[-1])
+        elif self._after_run is not None:
+            for result in results:
+                self._guarded(self._after_run, result, result)
+
+    def _guarded(self, call: Callable[[Any], Any], arg: Any, about: RunResult) -> None:
         try:
-            self._after_run(result)
+            call(arg)
         except Exception as exc:  # a broken alert path never stops the rounds
-            log.error("alerts failed after run %s: %s", result.run_id, exc,
-                      extra={"event": "alerts_failed", "journey": result.journey,
+            log.error("alerts failed after run %s: %s", about.run_id, exc,
+                      extra={"event": "alerts_failed", "journey": about.journey,
                              "traceback": traceback.format_exc(limit=8)})
 
     def _safe_start(self, run_id: str, journey: Journey, device: str, slot: datetime,
@@ -413,6 +426,19 @@ class RoundRunner:
             location=self.location,
             scope=scope,
         )
+
+
+class _AfterStored:
+    """The `then` handed to the recorder: one result, or several stored together."""
+
+    def __init__(self, runner: RoundRunner) -> None:
+        self._runner = runner
+
+    def __call__(self, result: RunResult) -> None:
+        self._runner._alerts([result])
+
+    def many(self, results: list[RunResult]) -> None:
+        self._runner._alerts(results)
 
 
 def _default_lease_wait(journey: Journey) -> float:

@@ -2,8 +2,10 @@
 
 A round appends its result to the spool (fsync'd, no database call) and goes on; this thread
 replays the spool into the database, then calls each result's `then` (the alert rules) once
-it is stored. A locked, unreachable or full database therefore never holds a run slot: the
-results wait in the spool and are stored exactly once, in order, when it answers. When even
+it is stored; a `then` with a `many` method gets the results stored together in one call (the
+alert rules read every journey: once per batch, not once per result). A locked, unreachable
+or full database therefore never holds a run slot: the results wait in the spool and are
+stored exactly once, in order, when it answers. When even
 the spool cannot be written (disk full), results wait in memory, oldest first, and are
 retried. Each change of state is said once in the log, never once per result.
 """
@@ -33,6 +35,17 @@ log = logging.getLogger("ronde.scheduler.writer")
 Then = Callable[[RunResult], None]
 RETRY_S = 1.0  # how often a waiting result is retried
 MAX_HELD = 10_000  # results kept in memory while the spool cannot be written
+
+
+def _runs_of_same_then(done: list[tuple[RunResult, Then]]) -> list[tuple[Then, list[RunResult]]]:
+    """Consecutive results that share their `then`, in order."""
+    runs: list[tuple[Then, list[RunResult]]] = []
+    for result, then in done:
+        if runs and runs[-1][0] is then:
+            runs[-1][1].append(result)
+        else:
+            runs.append((then, [result]))
+    return runs
 
 
 class DbState(Enum):
@@ -180,11 +193,19 @@ class ResultWriter:
         return True
 
     def _stored(self, run_ids: Any, *, call: bool = True) -> None:
+        done: list[tuple[RunResult, Then]] = []
         for run_id in run_ids:
             with self._lock:
                 result, then = self._waiting.pop(run_id, (None, None))
             if call and result is not None and then is not None:
-                then(result)
+                done.append((result, then))
+        for then, results in _runs_of_same_then(done):
+            many = getattr(then, "many", None)
+            if callable(many):
+                many(results)
+            else:
+                for result in results:
+                    then(result)
 
     def _hold(self, result: RunResult, journey: Any) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.engine import Database
@@ -151,6 +151,25 @@ def latest_incident(db: Database, dedup_key: str) -> IncidentRecord | None:
     with db.read() as session:
         row = session.scalars(query).first()
         return None if row is None else _incident(session, row)
+
+
+def latest_incidents(db: Database, dedup_keys: Iterable[str]) -> dict[str, IncidentRecord]:
+    """`latest_incident` of many keys in one read (keys without an incident are absent): the
+    alert engine asks for every journey's at each evaluation."""
+    keys = sorted(set(dedup_keys))
+    ranked = (
+        select(IncidentRow.id, func.row_number().over(
+            partition_by=IncidentRow.dedup_key,
+            order_by=((IncidentRow.state != "resolved").desc(), IncidentRow.opened_at.desc(),
+                      IncidentRow.id.desc()),
+        ).label("rank"))
+        .where(IncidentRow.dedup_key.in_(keys))
+        .subquery()
+    )
+    query = select(IncidentRow).join(ranked, ranked.c.id == IncidentRow.id).where(
+        ranked.c.rank == 1)
+    with db.read() as session:
+        return {row.dedup_key: _incident(session, row) for row in session.scalars(query)}
 
 
 def open_incidents(

@@ -62,11 +62,13 @@ def runs(
     status: str | None = None,
     category: str | None = None,
     before: str | None = None,
+    recorded_since: datetime | None = None,
 ) -> list[RunRecord]:
     """Runs started in [since, until), oldest first (newest `limit` ones when limited).
 
     `before`: a run_id; only the runs that come after it newest first, i.e. started before
-    it (keyset paging: a later page costs what the first one does)."""
+    it (keyset paging: a later page costs what the first one does). `recorded_since`: only
+    the runs whose result was stored at or after it (a reader topping up what it read)."""
     query = _base()
     if journey is not None:
         query = query.where(JourneyRow.key == journey)
@@ -86,6 +88,8 @@ def runs(
         query = query.where(RunRow.started_at >= since)
     if until is not None:
         query = query.where(RunRow.started_at < until)
+    if recorded_since is not None:
+        query = query.where(RunRow.recorded_at >= recorded_since)
     if not include_open:
         query = query.where(RunRow.is_open.is_(False))
     if limit is not None:
@@ -208,7 +212,7 @@ def _records(session: Session, rows: Sequence[Any], with_transactions: bool) -> 
             app_version=run.app_version, os_version=run.os_version,
             robot_version=run.robot_version, robot_host=run.robot_host,
             platform=run.platform, error=run.error, journey_hash=digest, load_ms=load_ms,
-            transactions=tuple(transactions.get(run.id, ())),
+            transactions=tuple(transactions.get(run.id, ())), recorded_at=run.recorded_at,
             robot_name=run.robot_name, location=run.location,
         )
         for run, key, device, digest, load_ms in rows

@@ -61,6 +61,7 @@ class RunRecord:
     transactions: tuple[TransactionRecord, ...] = ()
     robot_name: str | None = None  # the robot that ran it (fleet), and its location
     location: str | None = None
+    recorded_at: datetime | None = None  # when its result was stored (None while open)
 
 
 @dataclass(frozen=True, slots=True)

@@ -315,12 +315,15 @@ class Store:
         include_open: bool = False,
         with_transactions: bool = True,
         limit: int | None = None,
+        recorded_since: datetime | None = None,
     ) -> list[RunRecord]:
-        """Finished runs started in [since, until), oldest first."""
+        """Finished runs started in [since, until), oldest first (`recorded_since`: only
+        those stored at or after it)."""
         with self.db.read() as session:
             return queries.runs(
                 session, journey=journey, since=since, until=until, device=device,
                 include_open=include_open, with_transactions=with_transactions, limit=limit,
+                recorded_since=recorded_since,
             )
 
     def recent_runs_per_journey(self, limit: int) -> dict[str, list[RunRecord]]:

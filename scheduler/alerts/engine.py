@@ -35,12 +35,14 @@ from scheduler.alerts.model import (
 )
 from scheduler.alerts.prediagnosis import diagnose
 from scheduler.alerts.settings import AlertContext, AlertSettings, Policy, effective_policy
+from scheduler.alerts.window import RecentRuns
 from scheduler.maintenance import active_windows
 from scheduler.signals import Job, Notice, Sender, as_utc
 from storage.errors import DuplicateIncident
 
 if TYPE_CHECKING:
     from storage import Store
+    from storage.records import RunRecord
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,9 @@ class AlertEngine:
         self.set_journeys(journeys)
         self._lock = threading.RLock()
         self._facts: dict[str, RunFacts] = {}  # richer facts of recent results, by run_id
+        self._recent_runs = RecentRuns(store)
+        self._row_facts: dict[str, tuple[RunRecord, RunFacts]] = {}  # the window's, by run_id
+        self._latest: dict[str, Incident | None] = {}  # read once per evaluation
         self._am_sent: dict[int, datetime] = {}
         # rules over more than runs, evaluated on each tick (a fleet: silent robots)
         self.extra_rules: list[Callable[[datetime, list[RunFacts]], list[Decision]]] = []
@@ -93,15 +98,25 @@ class AlertEngine:
 
     def after_run(self, result: RunResult) -> list[Transition]:
         """Evaluate the rules touched by this (stored) result."""
-        facts = facts_from_result(result, self.artifacts_dir)
+        return self.after_runs([result])
+
+    def after_runs(self, results: Iterable[RunResult]) -> list[Transition]:
+        """Evaluate the rules touched by these (stored) results, once for all of them: the
+        robot's writer stores results in batches, and each evaluation reads every journey."""
+        results = list(results)
+        if not results:
+            return []
         with self._lock:
-            self._facts[facts.run_id] = facts
+            keys: set[str] = set()
+            for result in results:
+                facts = facts_from_result(result, self.artifacts_dir)
+                self._facts[facts.run_id] = facts
+                keys.update(rules.robot_keys(facts))
             while len(self._facts) > _MAX_FACTS:  # a fast robot between two ticks' pruning
                 del self._facts[next(iter(self._facts))]
             now = self.clock()
-            keys = set(rules.robot_keys(facts))
             # grouping needs every failing journey: a cause is judged across all of them
-            journeys = list(dict.fromkeys([result.journey, *self.journeys]))
+            journeys = list(dict.fromkeys([*(r.journey for r in results), *self.journeys]))
             return self._evaluate(now, journeys=journeys, robot_keys=keys)
 
     def tick(self) -> list[Transition]:
@@ -149,16 +164,22 @@ class AlertEngine:
 
     def _history(self, now: datetime, journey_ids: Iterable[str]) -> list[RunFacts]:
         recent = now - self._recent()
-        records = list(self.store.runs(since=recent))
+        records = self._recent_runs.read(recent)
+        cached, self._row_facts = self._row_facts, {}
+        for record in records:  # the window keeps its record objects: convert new ones only
+            hit = cached.get(record.run_id)
+            facts = hit[1] if hit is not None and hit[0] is record else facts_from_row(record)
+            self._row_facts[record.run_id] = (record, facts)
+        older = []
         for jid in journey_ids:
             since = now - self._lookback(jid)
             if since < recent:  # a slow schedule: this journey's older runs too
-                records += self.store.runs(jid, since, recent)
+                older += self.store.runs(jid, since, recent)
         history = []
-        for record in records:
+        for record, facts in [*self._row_facts.values(), *((r, None) for r in older)]:
             if record.status is None:
                 continue
-            facts = facts_from_row(record)
+            facts = facts or facts_from_row(record)
             richer = self._facts.get(facts.run_id)
             history.append(_merge(facts, richer) if richer else facts)
         return history
@@ -181,10 +202,13 @@ class AlertEngine:
     ) -> list[Transition]:
         history = self._history(now, journeys)
         counted = [r for r in history if not self._in_maintenance(r)]
+        by_journey: dict[str, list[RunFacts]] = {}
+        for run in counted:  # each journey's rules read only its own runs
+            by_journey.setdefault(run.journey, []).append(run)
         decisions: list[Decision] = []
         failing: list[Decision] = []
         for jid in journeys:
-            for decision in self._journey_decisions(jid, counted, now):
+            for decision in self._journey_decisions(jid, by_journey.get(jid, []), now):
                 (failing if decision.key == rules.failing_key(jid) else decisions).append(decision)
         resolve_after = self.settings.resolve_after_passes
         for decision in rules.evaluate_robot(counted, now, errors=self.settings.robot_errors):
@@ -195,12 +219,17 @@ class AlertEngine:
             grace_ms=self.settings.confirm_grace_ms)]
         if robot_keys is None:
             decisions += self._extra(now, counted)
-        out = self._apply_groups(failing, now, history)
-        for decision in decisions:
-            step = self._apply(decision, now, history)
-            if step.changed or step.event:
-                out.append(step)
+        self._latest = self.incidents.latest_many([d.key for d in (*failing, *decisions)])
+        try:
+            out = self._apply_groups(failing, now, history)
+            for decision in decisions:
+                step = self._apply(decision, now, history)
+                if step.changed or step.event:
+                    out.append(step)
+        finally:
+            self._latest = {}
         return out
+
 
     def _journey_decisions(self, jid: str, runs: list[RunFacts], now: datetime
                            ) -> list[Decision]:
@@ -221,6 +250,11 @@ class AlertEngine:
                 log.warning("alert rule %s not evaluated: %s", getattr(rule, "__name__", rule),
                             exc, extra={"event": "alerts_skipped"})
         return out
+
+    def _latest_incident(self, key: str) -> Incident | None:
+        if key in self._latest:
+            return self._latest[key]
+        return self.incidents.latest(key)
 
     def _apply_groups(self, failing: list[Decision], now: datetime,
                       history: list[RunFacts]) -> list[Transition]:
@@ -269,7 +303,7 @@ class AlertEngine:
     def _apply(self, decision: Decision, now: datetime, history: list[RunFacts],
                current: Incident | None = None) -> Transition:
         if current is None:
-            current = self.incidents.latest(decision.key)
+            current = self._latest_incident(decision.key)
         step = advance(current, decision, now, self.settings,
                        silenced=self._silenced(decision, now))
         if step.incident is None:
@@ -292,6 +326,7 @@ class AlertEngine:
             )
         changed = incident != current or step.changed
         if changed:
+            self._latest.pop(decision.key, None)  # what was read is no longer the latest
             try:
                 incident = self.incidents.save(incident, journey_secrets=self._secrets(incident))
             except DuplicateIncident:  # another robot on this database opened it first

@@ -6,7 +6,7 @@ in the row's JSON `details`. Timestamps come from the engine's clock, not storag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,12 @@ class IncidentRepository:
     def latest(self, key: str) -> Incident | None:
         record = sql.latest_incident(self.db, key)
         return None if record is None else to_incident(record)
+
+    def latest_many(self, keys: Iterable[str]) -> dict[str, Incident | None]:
+        """`latest` of every key, in one read (None for a key without an incident)."""
+        keys = list(keys)
+        found = sql.latest_incidents(self.db, keys) if keys else {}
+        return {k: to_incident(found[k]) if k in found else None for k in keys}
 
     def get(self, incident_id: int) -> Incident | None:
         record = sql.get_incident(self.db, incident_id)

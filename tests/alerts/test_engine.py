@@ -310,13 +310,15 @@ def test_two_robots_on_one_database_open_the_incident_once(
         h.check(0, "down")
         first = h.check(1, "down")[-1].incident
         # the other robot evaluates the same runs but lost the race to open it
-        original = other.incidents.latest
+        original, many = other.incidents.latest, other.incidents.latest_many
         other.incidents.latest = lambda key: None  # type: ignore[method-assign]
+        other.incidents.latest_many = lambda keys: dict.fromkeys(keys)  # type: ignore[method-assign]
         opened = other.incidents.open
         other.incidents.open = lambda: []  # type: ignore[method-assign]
         caplog.set_level("INFO", logger="scheduler.alerts.engine")
         steps = other.tick()
         other.incidents.latest = original  # type: ignore[method-assign]
+        other.incidents.latest_many = many  # type: ignore[method-assign]
         other.incidents.open = opened  # type: ignore[method-assign]
         other.notifier.worker.drain(10)
         h.drain()

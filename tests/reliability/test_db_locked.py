@@ -214,3 +214,37 @@ def test_results_are_accepted_at_once_and_stored_after_the_lock(tmp_path: Path) 
         locker.close()
         writer.close(1)
         store.close()
+
+
+def test_results_stored_together_reach_a_batch_then_once_in_order(tmp_path: Path) -> None:
+    """The alert rules read every journey: the writer hands them what it stored in one go."""
+    db = tmp_path / "ronde.db"
+    store = Store.open(f"sqlite:///{db}", spool_path=tmp_path / "spool.jsonl", environ={})
+    writer = ResultWriter(store, retry_s=0.2)
+    locker = sqlite3.connect(db, isolation_level=None)
+    calls: list[list[str]] = []
+
+    class Alerts:
+        def __call__(self, stored: Any) -> None:
+            calls.append([stored.run_id])
+
+        def many(self, stored: list[Any]) -> None:
+            calls.append([r.run_id for r in stored])
+
+    then = Alerts()
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        results = [result(at=T0 + timedelta(minutes=i)) for i in range(4)]
+        for r in results:
+            writer.submit(r, None, then)
+        time.sleep(0.3)
+        locker.execute("COMMIT")
+        wait_for(lambda: writer.pending() == 0, 15, "the results to be stored")
+        # the first may have been read alone (the writer woke at once and waited on the
+        # lock); those that came meanwhile are stored, then handed over, together
+        assert [run_id for call in calls for run_id in call] == [r.run_id for r in results]
+        assert len(calls) < len(results) and max(map(len, calls)) >= 2
+    finally:
+        locker.close()
+        writer.close(1)
+        store.close()

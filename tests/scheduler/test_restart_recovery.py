@@ -111,13 +111,22 @@ def test_sigkill_mid_run_then_restart(appium_server: Any, tmp_path: Path) -> Non
     spans = [(r.started_at, r.ended_at or stopped_at) for r in runs]
     missing = [s for s in expected if s not in set(slots)
                and not any(start <= s <= end for start, end in spans)]
-    allowed_gap = (killed_at, restarted_at)
-    assert all(allowed_gap[0] - timedelta(seconds=1) < s < allowed_gap[1] for s in missing), (
-        missing, allowed_gap)
     # Two robot processes beat a heartbeat; the second stopped cleanly, the first did not.
     assert len(beats) == 2 and beats[0].stopped_at is None and beats[1].stopped_at is not None
-    # The second robot ran the slot it owed at its start (the latest within one interval).
-    owed = trigger.last_fire_time(beats[1].started_at, killed.scheduled_at)
-    assert owed is not None and owed in slots
-    caught_up = [r for r in runs if r.scheduled_at < beats[1].started_at < r.started_at]
-    assert len(caught_up) == 1  # coalesced: never a backlog of missed slots
+    back = beats[1].started_at  # the second robot runs from here on
+    allowed_gap = (killed_at, back)
+    assert all(allowed_gap[0] - timedelta(seconds=1) < s < allowed_gap[1] for s in missing), (
+        missing, allowed_gap)
+    # The second robot ran the slot it owed at its start (the latest within one interval),
+    # unless its next slot came within half an interval (the journey's timeout is longer):
+    # then that slot ran instead, on time, rather than being skipped as an overrun.
+    owed = trigger.last_fire_time(back, killed.scheduled_at)
+    upcoming = trigger.get_next_fire_time(None, back)
+    assert owed is not None and upcoming is not None
+    caught_up = [r for r in runs if r.scheduled_at < back < r.started_at]
+    assert len(caught_up) <= 1  # coalesced: never a backlog of missed slots
+    lead, half = upcoming - back, timedelta(seconds=EVERY_S / 2)
+    if lead > half + timedelta(seconds=0.5):
+        assert owed in slots and len(caught_up) == 1
+    elif lead < half - timedelta(seconds=0.5):
+        assert owed not in slots and upcoming in slots

@@ -132,8 +132,16 @@ def test_restart_closes_the_open_run_and_runs_only_the_owed_slot(store: Store) -
 
 def test_graceful_stop_aborts_runs_past_the_grace(store: Store) -> None:
     j = journey("slow", every_ms=60_000)
+    j = replace(j, monitor=replace(j.monitor, timeout_ms=5_000))
+    # a first-ever start runs the current slot at once, unless the next slot is sooner than
+    # a round could end (its timeout): then wait for that slot to pass first
+    now = datetime.now(UTC)
+    upcoming = trigger_for(j.monitor, every_override_ms=60_000).next_slot(now)
+    assert upcoming is not None
+    if upcoming - now < timedelta(seconds=6):
+        time.sleep((upcoming - now).total_seconds() + 0.2)
     robot = make_robot(store, [j], [sim("d1")], SlowRobot(3.0), every_ms=60_000, grace_s=0.5)
-    robot.start()  # a first-ever start runs the current slot at once
+    robot.start()
     deadline = time.monotonic() + 3
     while not robot.runner.running() and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -211,3 +219,21 @@ def test_start_closes_runs_of_dead_robots_but_not_of_live_ones(tmp_path: Path) -
     store.close()
     assert runs["dead-run"].category == "aborted" and not runs["dead-run"].is_open
     assert runs["live-run"].is_open
+
+
+def test_a_catch_up_the_next_slot_would_overrun_is_left_to_that_slot() -> None:
+    from scheduler.daemon import _next_slot_stands_in
+
+    j = replace(journey("a", every_ms=60_000), monitor=replace(
+        journey("a").monitor, timeout_ms=20_000))
+    trigger = trigger_for(j.monitor)
+    slot = trigger.next_slot(datetime.now(UTC))
+    assert slot is not None
+    # the catch-up would still run (timeout 20 s) when the next slot fires: skipped
+    assert _next_slot_stands_in(trigger, j, slot - timedelta(seconds=5))
+    # time enough for a round before the next slot: caught up
+    assert not _next_slot_stands_in(trigger, j, slot - timedelta(seconds=25))
+    # never more than half an interval, whatever the timeout
+    long = replace(j, monitor=replace(j.monitor, timeout_ms=600_000))
+    assert _next_slot_stands_in(trigger, long, slot - timedelta(seconds=29))
+    assert not _next_slot_stands_in(trigger, long, slot - timedelta(seconds=31))

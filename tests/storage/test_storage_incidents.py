@@ -118,3 +118,23 @@ def test_latest_incident_prefers_the_open_one(timed: tuple[Store, list[datetime]
     assert incidents.latest_incident(store.db, "k").id == second.id  # type: ignore[union-attr]
     store.resolve_incident(second.id)
     assert incidents.latest_incident(store.db, "k").id == second.id  # type: ignore[union-attr]
+
+
+def test_latest_incidents_of_many_keys_is_latest_incident_of_each(
+    timed: tuple[Store, list[datetime]],
+) -> None:
+    from storage import incidents
+
+    store, now = timed
+    old = store.open_incident("a", kind="app", rule="r")
+    store.resolve_incident(old.id)
+    now[0] = T + timedelta(minutes=5)
+    store.open_incident("a", kind="app", rule="r")  # open: preferred to the resolved one
+    for minute in (1, 2):  # two resolved ones: the most recently opened
+        now[0] = T + timedelta(minutes=minute)
+        store.resolve_incident(store.open_incident("b", kind="app", rule="r").id)
+    keys = ["a", "b", "none"]
+    many = incidents.latest_incidents(store.db, keys)
+    assert set(many) == {"a", "b"}
+    for key in ("a", "b"):
+        assert many[key] == incidents.latest_incident(store.db, key)

@@ -94,3 +94,26 @@ def test_robots_starting_together_migrate_once(request: pytest.FixtureRequest,
     cluster = request.getfixturevalue("postgres_cluster")
     for url in (f"sqlite:///{tmp_path / 'together.db'}", cluster.url(cluster.create_database())):
         assert open_together(url, tmp_path / "s.jsonl") == [head_revision()] * 3, url
+
+
+def test_the_head_read_from_the_scripts_is_alembics_and_an_up_to_date_open_skips_alembic(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [head_revision()]
+    url = f"sqlite:///{tmp_path / 'ronde.db'}"
+    Store.open(url, spool_path=tmp_path / "s.jsonl").close()  # migrated once
+    probe = (
+        "import sys; from storage import Store; "
+        f"s = Store.open({url!r}, spool_path={str(tmp_path / 's.jsonl')!r}); "
+        "print(s.current_revision(), 'alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, cwd=Path(__file__).resolve().parents[2], check=True)
+    assert out.stdout.split() == [head_revision(), "False"], out.stderr
