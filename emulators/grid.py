@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from emulators.appium_server import free_port
 from emulators.exceptions import AppiumNotInstalled, AppiumServerError
 from emulators.project import project_root
 
@@ -96,15 +97,16 @@ class _JavaProcess:
 class GridNode(_JavaProcess):
     """A relay node in front of one Appium server."""
 
-    def __init__(self, hub_url: str, appium_url: str, udids: Iterable[str], *, port: int,
-                 folder: Path, session_timeout_s: int = 60) -> None:
+    def __init__(self, events: tuple[str, str], appium_url: str, udids: Iterable[str], *,
+                 port: int, folder: Path, session_timeout_s: int = 60) -> None:
         self.udids = tuple(udids)
         self.url = f"http://127.0.0.1:{port}"
         config = folder / f"relay-{port}.toml"
         config.write_text(relay_toml(appium_url, [sim_stereotype(u) for u in self.udids],
                                      port=port, session_timeout_s=session_timeout_s))
-        super().__init__(["node", "--config", str(config), "--hub", hub_url],
-                         folder / f"node-{port}.log")
+        publish, subscribe = events  # the hub's own event bus, not the default 4442/4443
+        super().__init__(["node", "--config", str(config), "--publish-events", publish,
+                          "--subscribe-events", subscribe], folder / f"node-{port}.log")
 
 
 class GridHub(_JavaProcess):
@@ -117,17 +119,21 @@ class GridHub(_JavaProcess):
         self.url = f"http://127.0.0.1:{port}"
         self.startup_timeout = startup_timeout
         self.nodes: list[GridNode] = []
+        # Its event bus on free ports: Grid's default 4442/4443 would collide with any other
+        # hub on the host (another test run, a user's own Grid).
+        self.events = (f"tcp://127.0.0.1:{free_port()}", f"tcp://127.0.0.1:{free_port()}")
         # A session for a device whose node is gone waits in Grid's queue this long (Grid's
         # default: 5 min), then fails: the run is the robot's `error`/`session`, said soon.
         super().__init__(["hub", "--host", "127.0.0.1", "--port", str(port),
-                          "--session-request-timeout", str(session_timeout_s)],
+                          "--session-request-timeout", str(session_timeout_s),
+                          "--publish-events", self.events[0], "--subscribe-events", self.events[1]],
                          self.folder / "hub.log")
         self._wait(lambda s: s is not None, "the hub")
 
     def add_node(self, appium_url: str, udids: Iterable[str], *, port: int,
                  session_timeout_s: int = 60) -> GridNode:
         """Start a relay node and wait until the hub offers its slots."""
-        node = GridNode(self.url, appium_url, udids, port=port, folder=self.folder,
+        node = GridNode(self.events, appium_url, udids, port=port, folder=self.folder,
                         session_timeout_s=session_timeout_s)
         self.nodes.append(node)
         try:

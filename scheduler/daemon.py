@@ -412,8 +412,27 @@ class Robot:
             self.fleet.refresh()
             if self._beats % _PRUNE_CLAIMS_EVERY == 1:
                 self.recorder.store.prune_claims(_KEEP_CLAIMS)
+            self._take_over_orphans()
         except Exception as exc:
             log.debug("fleet not refreshed: %s", exc)
+
+    def _take_over_orphans(self) -> None:
+        """Run late the slots a dead robot claimed and never opened (scheduler.fleet)."""
+        assert self.fleet is not None
+        if self._scheduler is None or self.runner.stopping.is_set():
+            return
+        mine = [(j.id, self.fleet.scope(j)) for j in self.catalog.all()
+                if self.fleet.schedules(j)
+                and self.runner.pool.candidates(j.monitor.devices, j.platform)]
+        for journey, slot, _scope in self.fleet.take_over(mine, self.clock()):
+            self._scheduler.add_job(
+                self._late_round, args=[journey, slot], id=f"~late:{journey}:{slot.isoformat()}",
+                name=journey, replace_existing=True, misfire_grace_time=None)
+
+    def _late_round(self, journey_id: str, slot: datetime,
+                    scheduled_at: datetime | None = None) -> list[RunResult]:
+        """A taken-over slot: recorded under its own time, not the time it actually runs."""
+        return self.runner.run_round(journey_id, slot)
 
     def _alerts_tick(self) -> None:
         from storage.errors import StorageUnavailable

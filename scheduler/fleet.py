@@ -5,7 +5,10 @@ hashing prefers among the live ones (by heartbeat) claims it at once, the others
 short grace (min(interval / 4, 10 s)). A claim is a row keyed by (journey, slot, scope) that
 only one robot can insert (storage.fleet), so each slot runs exactly once fleet-wide, or
 once per location for a journey with `monitor.locations`, and a dead robot's slots are taken
-by the next robot within the grace. No extra service: the database the fleet already writes
+by the next robot within the grace. A robot that dies between claiming a slot and opening
+its run leaves an orphaned claim: once its heartbeat falls silent (the silent-robot rule's
+own test), a live robot takes the claim over and runs the slot late, stored under its own
+time, so no slot is lost. No extra service: the database the fleet already writes
 to is the coordinator. Alert rules are evaluated by the one robot holding an advisory lock
 (`AlertGate`); when its connection dies, the next robot to ask gets it.
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -30,6 +33,7 @@ GRACE_CAP_S = 10.0
 BEATS_MISSED = 3  # a robot silent for more than this many beats is no longer live
 SILENT_MIN = timedelta(seconds=15)  # ... and only pages someone after this long, at least
 CLAIM_LOCK_TIMEOUT_MS = 2_000
+ORPHANS_WITHIN = timedelta(minutes=10)  # an orphaned slot older than this is history
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,10 @@ class FleetStore(Protocol):
                    lock_timeout_ms: int | None = None) -> bool: ...
 
     def heartbeats(self, alive_within: timedelta | None = None) -> list[Any]: ...
+
+    def take_over_claims(self, dead: Collection[str], robot: str,
+                         slots: Collection[tuple[str, str]], within: timedelta,
+                         ) -> list[tuple[str, datetime, str]]: ...
 
 
 def preferred(journey: str, scope: str, members: Iterable[Member]) -> str | None:
@@ -74,13 +82,15 @@ class Fleet:
     """This robot's view of the fleet: who is live, which slots are its to run."""
 
     def __init__(self, store: FleetStore, name: str, location: str, *,
-                 beat_s: float = 5.0) -> None:
+                 beat_s: float = 5.0, silent_min: timedelta = SILENT_MIN) -> None:
         self.store = store
         self.name = name
         self.location = location
         self.beat_s = beat_s
+        self.silent_min = silent_min
         self._members: list[Member] = [Member(name, location)]
         self._journeys: tuple[str, ...] = ()
+        self._taken: set[tuple[str, datetime, str]] = set()  # orphans taken, not yet run
         self._lock = threading.Lock()
 
     # -- who is live ------------------------------------------------------------------
@@ -93,8 +103,9 @@ class Fleet:
     @property
     def silent_after(self) -> timedelta:
         """Past this, a robot's silence is an incident: three beats, and never less than
-        SILENT_MIN, so a host starved of CPU for a few seconds pages nobody."""
-        return max(self.dead_after, SILENT_MIN)
+        SILENT_MIN, so a host starved of CPU for a few seconds pages nobody (nor loses the
+        slots it claimed to another robot)."""
+        return max(self.dead_after, self.silent_min)
 
     def watching(self, journeys: Sequence[str]) -> None:
         """The journeys this robot schedules (its heartbeat says so to the others)."""
@@ -137,6 +148,10 @@ class Fleet:
         robot gets the slot if there is one, and the slot still runs within half an
         interval if there is none."""
         scope = self.scope(journey)
+        with self._lock:
+            if (journey.id, slot, scope) in self._taken:  # an orphan taken over: ours
+                self._taken.discard((journey.id, slot, scope))
+                return True
         first = preferred(journey.id, scope, self.members())
         wait = 2 * grace_s(interval) if degraded else (
             0.0 if first == self.name else grace_s(interval))
@@ -154,6 +169,26 @@ class Fleet:
                      extra={"event": "slot_taken_over", "journey": journey.id,
                             "scheduled_at": slot.isoformat(), "preferred": first or ""})
         return won
+
+    def take_over(self, slots: Collection[tuple[str, str]], now: datetime,
+                  ) -> list[tuple[str, datetime, str]]:
+        """Take over the orphaned claims among the (journey, scope) `slots` this robot can
+        run: claimed by a robot now silent or stopped, run never opened. Each returned
+        (journey, slot, scope) is this robot's to run late (`claim` then says yes at once)."""
+        from scheduler.alerts.silence import gone_robots
+
+        dead = gone_robots(self.store.heartbeats(), now, self.silent_after) - {self.name}
+        if not dead or not slots:
+            return []
+        taken = self.store.take_over_claims(dead, self.name, slots, ORPHANS_WITHIN)
+        with self._lock:
+            self._taken.update(taken)
+        for journey, slot, scope in taken:
+            log.warning("took over %s (slot %s%s): its robot died before running it", journey,
+                        slot.isoformat(), f", {scope}" if scope else "",
+                        extra={"event": "orphan_taken_over", "journey": journey,
+                               "scheduled_at": slot.isoformat()})
+        return taken
 
 
 def silent_robots_rule(store: Any, fleet: Fleet) -> Callable[[datetime, list[Any]], list[Any]]:

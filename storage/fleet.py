@@ -2,7 +2,10 @@
 
 Chosen over a queue or an engine of our own because the fleet already shares this database:
 a claim is one `INSERT ... ON CONFLICT DO NOTHING` on the (journey, slot, scope) primary key,
-so exactly one robot's insert lands whatever the timing; and the alert holder is whoever holds
+so exactly one robot's insert lands whatever the timing. A claim whose robot died before
+opening the slot's run is an orphan: a live robot takes it over with one conditional
+`UPDATE` (still the dead robot's, still no run), so of two survivors exactly one gets it and
+the slot runs late rather than never. The alert holder is whoever holds
 a session-level advisory lock on a connection of its own, which PostgreSQL releases by itself
 when that connection (or the robot) dies.
 """
@@ -12,16 +15,17 @@ from __future__ import annotations
 import contextlib
 import threading
 import zlib
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from storage.engine import Database
-from storage.models import SlotClaimRow
+from storage.models import JourneyRow, RunRow, SlotClaimRow
 
 ALERTS_LOCK = "ronde:alerts"
 
@@ -45,6 +49,38 @@ def claims(db: Database, journey: str | None = None) -> list[tuple[str, datetime
         query = query.where(SlotClaimRow.journey == journey)
     with db.read() as session:
         return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+def take_over_claims(
+    db: Database, *, dead: Collection[str], robot: str, slots: Collection[tuple[str, str]],
+    since: datetime, now: datetime,
+) -> list[tuple[str, datetime, str]]:
+    """Make this robot the owner of the orphaned claims it can run: claimed since `since` by
+    one of the `dead` robots, for one of its (journey, scope) `slots`, and with no run stored
+    for that slot (any attempt). Returns the (journey, slot, scope) taken, to run late.
+
+    One `UPDATE ... WHERE robot IN dead AND NOT EXISTS (run)`: PostgreSQL re-checks the
+    condition on a row another transaction just updated, so when two survivors race, the
+    second finds the robot changed and takes nothing.
+    """
+    if not dead or not slots:
+        return []
+    has_run = exists().where(
+        RunRow.journey_id == JourneyRow.id, JourneyRow.key == SlotClaimRow.journey,
+        RunRow.scheduled_at == SlotClaimRow.slot_at, RunRow.scope == SlotClaimRow.scope)
+    statement = (
+        update(SlotClaimRow)
+        .where(SlotClaimRow.robot.in_(sorted(dead)), SlotClaimRow.claimed_at >= since,
+               or_(*(and_(SlotClaimRow.journey == j, SlotClaimRow.scope == s)
+                     for j, s in sorted(slots))),
+               ~has_run)
+        .values(robot=robot, claimed_at=now)
+        .returning(SlotClaimRow.journey, SlotClaimRow.slot_at, SlotClaimRow.scope)
+        .execution_options(synchronize_session=False)
+    )
+    with db.transaction() as session:
+        taken = [(j, at, s) for j, at, s in session.execute(statement)]
+    return sorted(taken, key=lambda t: (t[1], t[0], t[2]))
 
 
 def prune_claims(db: Database, before: datetime) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -362,6 +362,15 @@ class Store:
                    lock_timeout_ms: int | None = None) -> bool:
         return _fleet.claim_slot(self.db, journey=journey, slot_at=slot_at, scope=scope,
                                  robot=robot, now=self.clock(), lock_timeout_ms=lock_timeout_ms)
+
+    def take_over_claims(self, dead: Collection[str], robot: str,
+                         slots: Collection[tuple[str, str]], within: timedelta,
+                         ) -> list[tuple[str, datetime, str]]:
+        """The `dead` robots' claims (made within `within`) whose run never opened, for the
+        (journey, scope) `slots` this robot runs: now this robot's (storage.fleet)."""
+        now = self.clock()
+        return _fleet.take_over_claims(self.db, dead=dead, robot=robot, slots=slots,
+                                       since=now - within, now=now)
 
     def slot_claims(self, journey: str | None = None) -> list[tuple[str, datetime, str, str]]:
         return _fleet.claims(self.db, journey)

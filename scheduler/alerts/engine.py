@@ -35,6 +35,7 @@ from scheduler.alerts.model import (
 )
 from scheduler.alerts.prediagnosis import diagnose
 from scheduler.alerts.settings import AlertContext, AlertSettings, Policy, effective_policy
+from scheduler.alerts.site_devices import UNNAMED, fold_by_location, location_key
 from scheduler.alerts.window import RecentRuns
 from scheduler.maintenance import active_windows
 from scheduler.signals import Job, Notice, Sender, as_utc
@@ -112,6 +113,8 @@ class AlertEngine:
                 facts = facts_from_result(result, self.artifacts_dir)
                 self._facts[facts.run_id] = facts
                 keys.update(rules.robot_keys(facts))
+                if facts.device and (facts.location or "") not in UNNAMED:
+                    keys.add(location_key(facts.location or ""))  # its devices may all refuse
             while len(self._facts) > _MAX_FACTS:  # a fast robot between two ticks' pruning
                 del self._facts[next(iter(self._facts))]
             now = self.clock()
@@ -211,7 +214,8 @@ class AlertEngine:
             for decision in self._journey_decisions(jid, by_journey.get(jid, []), now):
                 (failing if decision.key == rules.failing_key(jid) else decisions).append(decision)
         resolve_after = self.settings.resolve_after_passes
-        for decision in rules.evaluate_robot(counted, now, errors=self.settings.robot_errors):
+        robot = rules.evaluate_robot(counted, now, errors=self.settings.robot_errors)
+        for decision in fold_by_location(robot, counted):
             if robot_keys is None or decision.key in robot_keys:
                 decisions.append(replace(decision, resolve_after=resolve_after))
         decisions += [replace(d, resolve_after=resolve_after) for d in rules.evaluate_flaky_devices(

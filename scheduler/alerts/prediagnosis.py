@@ -551,8 +551,19 @@ def robot_silent(s: Situation) -> Candidate | None:
     return (f"robot_silent|{robot}", 0.95, en, fr, [])
 
 
+def location_refused(s: Situation) -> Candidate | None:
+    """Every device of a location refuses sessions (scheduler.alerts.site_devices)."""
+    if not s.decision.key.startswith("robot:location:") or not s.decision.facts:
+        return None
+    place = s.decision.key.removeprefix("robot:location:")
+    (en, fr), *_rest = s.decision.facts
+    facts = [Fact(f"{len(s.evidence)} runs ended in `error` since {_hm(s.onset)}",
+                  f"{len(s.evidence)} exécutions finies en `error` depuis {_hm(s.onset)}")]
+    return (f"location_devices|{place}", 0.9, en, fr, facts)
+
+
 def robot_cause(s: Situation) -> Candidate | None:
-    if s.decision.key.startswith(("robot:flaky:", "robot:silent:")):
+    if s.decision.key.startswith(("robot:flaky:", "robot:silent:", "robot:location:")):
         return None
     device = s.decision.device
     category = s.category
@@ -582,7 +593,7 @@ def robot_cause(s: Situation) -> Candidate | None:
             f"L'appareil {device} (ou son serveur Appium) est indisponible", facts)
 
 
-ROBOT_RULES: tuple[Rule, ...] = (flaky_device, robot_silent, robot_cause)
+ROBOT_RULES: tuple[Rule, ...] = (flaky_device, robot_silent, location_refused, robot_cause)
 
 
 # ---- entry point --------------------------------------------------------------------------

@@ -22,22 +22,38 @@ def silent_key(robot: str) -> str:
     return f"robot:silent:{robot}"
 
 
-def evaluate_silent_robots(
-    beats: Iterable[Any], runs: Sequence[RunFacts], now: datetime, *, dead_after: timedelta,
-    forget_after: timedelta = FORGET_AFTER,
-) -> list[Decision]:
-    """One decision per robot seen within `forget_after`: holds while it is silent."""
+def latest_beats(beats: Iterable[Any]) -> dict[str, Any]:
+    """Each robot's latest heartbeat (a robot restarted under its name has several)."""
     latest: dict[str, Any] = {}
     for beat in beats:
         name = getattr(beat, "robot_name", "") or beat.host
         if name not in latest or beat.started_at >= latest[name].started_at:
             latest[name] = beat
+    return latest
+
+
+def is_silent(beat: Any, now: datetime, dead_after: timedelta) -> bool:
+    """The silence rule, in its one place: not stopped, and no beat for `dead_after`."""
+    return beat.stopped_at is None and now - as_utc(beat.last_beat_at) > dead_after
+
+
+def gone_robots(beats: Iterable[Any], now: datetime, dead_after: timedelta) -> set[str]:
+    """Robots that will not run what they claimed: silent, or stopped (their latest beat)."""
+    return {name for name, beat in latest_beats(beats).items()
+            if beat.stopped_at is not None or is_silent(beat, now, dead_after)}
+
+
+def evaluate_silent_robots(
+    beats: Iterable[Any], runs: Sequence[RunFacts], now: datetime, *, dead_after: timedelta,
+    forget_after: timedelta = FORGET_AFTER,
+) -> list[Decision]:
+    """One decision per robot seen within `forget_after`: holds while it is silent."""
     decisions = []
-    for name, beat in sorted(latest.items()):
+    for name, beat in sorted(latest_beats(beats).items()):
         last = as_utc(beat.last_beat_at)
         if now - last > forget_after:
             continue
-        silent = beat.stopped_at is None and now - last > dead_after
+        silent = is_silent(beat, now, dead_after)
         watched = tuple(getattr(beat, "running", ()) or ())
         facts: tuple[tuple[str, str], ...] = ()
         if silent:

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from scheduler.alerts.lifecycle import Event, advance
 from scheduler.alerts.locations import per_location
 from scheduler.alerts.model import Kind
 from scheduler.alerts.prediagnosis import diagnose
-from scheduler.alerts.rules import evaluate_journey
+from scheduler.alerts.rules import evaluate_journey, evaluate_robot
 from scheduler.alerts.settings import AlertSettings, effective_policy
 from scheduler.alerts.silence import evaluate_silent_robots
+from scheduler.alerts.site_devices import fold_by_location
 from scheduler.notify.message import Notice, title
-from tests.alerts.builders import at, check, monitor
+from tests.alerts.builders import at, check, journey, monitor, result
+from tests.alerts.harness import make_harness
 from tests.alerts.test_diagnosis import diagnosis_for
 
 DEAD = timedelta(seconds=16)
@@ -117,3 +120,86 @@ def test_without_locations_a_failure_everywhere_stays_an_outage() -> None:
         history += check(m, "down", journey="shop-search", category="network")
     d = diagnosis_for(history, 13)
     assert d.cause == "network_outage"
+
+
+# -- every device of one location refusing sessions: one incident for the location ---------
+
+
+def refused(minute: float, device: str, location: str = "paris", status: str = "error"):
+    [run] = check(minute, "error" if status == "error" else "up", devices=(device,))
+    return replace(run, location=location,
+                   error="session not created: no node for the capabilities"
+                   if status == "error" else None)
+
+
+def robot_decisions(runs, now):
+    return {d.key: d for d in fold_by_location(evaluate_robot(runs, now, errors=2), runs)}
+
+
+def test_all_devices_of_a_location_refusing_sessions_are_one_incident_for_the_location(
+) -> None:
+    runs = [refused(m, d) for m in (0, 1, 2) for d in ("p1", "p2")]
+    decisions = robot_decisions(runs, at(3))
+    assert "robot:device:p1" not in decisions and "robot:device:p2" not in decisions
+    site = decisions["robot:location:paris"]
+    assert site.holds and site.kind is Kind.ROBOT and site.since == at(0)
+    assert len(site.evidence) == 6 and site.device == "p1,p2"
+    d = diagnose(site, runs, at(3), lookback_ms=30 * 60_000)
+    assert (d.cause, d.scope) == ("location_devices", "paris")
+    assert d.title_en.startswith("All 2 devices at paris refuse sessions (p1, p2): session "
+                                 "not created")
+    assert d.title_fr.startswith("Les 2 appareils de paris refusent les sessions")
+
+
+def test_one_device_refusing_stays_its_own_incident_and_one_working_again_calms_the_site(
+) -> None:
+    one = [refused(m, "p1") for m in (0, 1, 2)] + [refused(m, "p2", status="up")
+                                                   for m in (0, 1, 2)]
+    decisions = robot_decisions(one, at(3))
+    assert decisions["robot:device:p1"].holds
+    assert not decisions["robot:location:paris"].holds
+    # both refused, then p2 works again: the site calms, p1 is back on its own
+    runs = [refused(m, d) for m in (0, 1, 2) for d in ("p1", "p2")]
+    runs += [refused(3, "p2", status="up"), refused(4, "p2", status="up")]
+    decisions = robot_decisions(runs, at(5))
+    site = decisions["robot:location:paris"]
+    assert not site.holds and site.passes == 2
+    assert decisions["robot:device:p1"].holds and not decisions["robot:device:p2"].holds
+    # without a named location (one host), devices stay per device
+    alone = [replace(r, location="default") for r in
+             (refused(m, d) for m in (0, 1) for d in ("s1", "s2"))]
+    decisions = robot_decisions(alone, at(2))
+    assert decisions["robot:device:s1"].holds and decisions["robot:device:s2"].holds
+    assert not [k for k in decisions if k.startswith("robot:location:")]
+    # a location with a single device: its device's incident, nothing more
+    single = [refused(m, "l1", "lyon") for m in (0, 1)]
+    assert set(robot_decisions(single, at(2))) == {"robot:device:l1"}
+
+
+def test_the_engine_opens_one_location_incident_and_resolves_it_when_a_device_works(
+    store_url: str, tmp_path: Path,
+) -> None:
+    h = make_harness(store_url, tmp_path, {}, journeys=[journey("shop-login")])
+    try:
+        def run(minute: float, device: str, status: str) -> None:
+            h.clock.to(minute)
+            error = "session not created" if status == "error" else None
+            h.record(replace(result(h.clock.now, status, device=device, error=error,
+                                    category="session" if status == "error" else None),
+                             location="paris", robot_name="paris-1"))
+
+        for minute in (0, 1, 2):
+            run(minute, "p1", "error")
+            run(minute + 0.5, "p2", "error")
+        h.engine.tick()
+        opened = [i for i in h.store.incidents() if i.kind == "robot"]
+        assert [i.dedup_key for i in opened] == ["robot:location:paris"], opened
+        assert "All 2 devices at paris refuse sessions" in (opened[0].diagnosis or "")
+        run(3, "p2", "passed")
+        run(4, "p2", "passed")
+        h.engine.tick()
+        assert h.store.find_open_incident("robot:location:paris") is None
+        assert h.store.find_open_incident("robot:device:p1") is not None  # still refusing
+    finally:
+        h.engine.close()
+        h.store.close()

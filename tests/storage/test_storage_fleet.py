@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -40,6 +40,52 @@ def test_a_slot_is_claimed_by_exactly_one_of_many_robots(store: Store) -> None:
     assert store.claim_slot("checkout", T0, "paris", "p1")
     assert store.claim_slot("checkout", T0, "lyon", "l1")
     assert not store.claim_slot("checkout", T0, "lyon", "l2")
+
+
+def test_an_orphaned_claim_is_taken_over_once_and_never_when_its_run_opened(
+    store: Store,
+) -> None:
+    store.clock = lambda: T0
+    for minute, journey, scope, robot in (
+        (0, "shop-login", "", "dead"),  # orphan: taken
+        (1, "shop-login", "", "dead"),  # its run opened before the robot died: kept
+        (2, "shop-login", "", "alive"),  # a live robot's: kept
+        (3, "checkout", "", "dead"),  # a journey the survivors do not run: kept
+        (4, "shop-login", "lyon", "dead"),  # another location's: kept
+    ):
+        assert store.claim_slot(journey, T0 + timedelta(minutes=minute), scope, robot)
+    assert store.start_run("r1", "shop-login", "sim-1", T0 + timedelta(minutes=1), 1, None,
+                           "host-d", robot_name="dead")
+    store.clock = lambda: T0 + timedelta(hours=2)  # too old to be worth running late
+    assert store.take_over_claims({"dead"}, "s0", [("shop-login", "")],
+                                  within=timedelta(minutes=10)) == []
+    store.clock = lambda: T0 + timedelta(minutes=5)
+    won: dict[str, list[tuple[str, datetime, str]]] = {}
+    start = threading.Barrier(6)
+
+    def survivor(name: str) -> None:
+        start.wait()
+        won[name] = store.take_over_claims({"dead"}, name, [("shop-login", "")],
+                                           within=timedelta(minutes=10))
+
+    threads = [threading.Thread(target=survivor, args=(f"s{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    taken = [(name, slots) for name, slots in won.items() if slots]
+    assert len(taken) == 1, won
+    winner, slots = taken[0]
+    assert slots == [("shop-login", T0, "")]
+    owners = {(c[0], c[1], c[2]): c[3] for c in store.slot_claims()}
+    assert owners[("shop-login", T0, "")] == winner
+    assert owners[("shop-login", T0 + timedelta(minutes=1), "")] == "dead"
+    assert owners[("checkout", T0 + timedelta(minutes=3), "")] == "dead"
+    assert owners[("shop-login", T0 + timedelta(minutes=4), "lyon")] == "dead"
+    # once its run is stored, nobody takes it again
+    store.record_run(replace(result(scheduled_at=T0), robot_name=winner))
+    assert store.take_over_claims({winner}, "s9", [("shop-login", "")],
+                                  within=timedelta(minutes=10)) == []
 
 
 def test_old_claims_are_pruned(store: Store) -> None:
