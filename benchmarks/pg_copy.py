@@ -31,7 +31,8 @@ def _rows(db: sqlite3.Connection, table: str, names: list[str], types: dict[str,
     booleans = {n for n, t in types.items() if t == "bool"}
     stamps = {n for n, t in types.items() if t == "time"}
     quoted = ", ".join(f'"{n}"' for n in names)
-    cursor = db.execute(f"SELECT {quoted} FROM {table} ORDER BY id")
+    order = "id" if "id" in names else "rowid"  # slot_claims (0006) has no id column
+    cursor = db.execute(f"SELECT {quoted} FROM {table} ORDER BY {order}")
     while batch := cursor.fetchmany(BATCH):
         for row in batch:
             yield tuple(
@@ -63,8 +64,9 @@ def copy(sqlite_path: Path, url: str) -> float:
             ) as out:
                 for row in _rows(source, table.name, names, types):
                     out.write_row(row)
-            pg.execute(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                       f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)")
+            if "id" in names:
+                pg.execute(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                           f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)")
             pg.commit()
         pg.execute("ANALYZE")
     return time.perf_counter() - started

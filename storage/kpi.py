@@ -30,7 +30,8 @@ Definitions (every ratio is a fraction 0..1, None when there is nothing to divid
 Where figures come from: availability and flakes add the counters kept per journey, device
 and UTC hour (storage.hourly) to the runs of the window's ragged edges; response and load
 times, transaction success and the load flag merge the rows kept per journey, device,
-transaction and UTC hour or day (storage.timings) with the same tally of the edges' runs. So
+transaction and UTC hour or day (storage.timings) with the same tally of the edges' runs
+(`transactions`, one line per transaction: those rows come added up in SQL). So
 a window costs its days, hours and edges, not the runs it holds nor the history kept, and
 the figures are the ones the raw runs give (`ronde db rebuild` recomputes the rows).
 """
@@ -389,12 +390,15 @@ def _plan(since: datetime | None, until: datetime | None, boundaries: Sequence[d
 
 
 def _cells(source: Any, journey: str | None, since: datetime | None, until: datetime | None,
-           device: str | None, cut: Cut | None = None, days: bool = True
+           device: str | None, cut: Cut | None = None, days: bool = True,
+           per_device: bool = True
            ) -> list[tuple[tuple[str, str | None, datetime, str | None, int | None],
                            timings.Cell]]:
     """Timing cells of the window, keyed (journey, device, hour, transaction or None for the
     load time, slice or None): whole days and hours from storage.timings (a day's key holds
-    its midnight: no days when the hour of day matters), the rest from the runs."""
+    its midnight: no days when the hour of day matters), the rest from the runs. Not
+    `per_device` (no cut): the stored part comes added up in SQL per journey and transaction
+    (timings.transaction_cells), its keys without device nor hour."""
     db = database_of(source)
     plan = _plan(since, until, () if cut is None else cut.boundaries, days)
     index = None if cut is None else cut.index
@@ -416,10 +420,11 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
             found = [((j, d, h if isinstance(h, int) else h.hour, name, s), cell)
                      for (j, d, h, name, s), cell in found]
         else:
+            stored = timings.hour_cells if per_device or index is not None else \
+                timings.transaction_cells
             for span, ranges in ((1, plan.hours), (24, plan.days)):
                 for lo, hi in ranges:
-                    for key, cell in timings.hour_cells(session, journey_id, lo, hi,
-                                                        device_id, span):
+                    for key, cell in stored(session, journey_id, lo, hi, device_id, span):
                         if span == 1 and key[2] in plan.cut_hours:
                             continue
                         found.append((key if index is None else (*key[:4], index(key[2])),
@@ -554,8 +559,10 @@ def transactions(
     until: datetime | None = None,
     device: str | None = None,
 ) -> list[TransactionFigures]:
-    """Response times, success rate and load flag per journey and transaction."""
-    return window_timings(source, journey, since, until, device).transactions()
+    """Response times, success rate and load flag per journey and transaction (the stored
+    part merged in SQL: see `_cells`)."""
+    return WindowTimings(tuple(_cells(source, journey, since, until, device,
+                                      per_device=False))).transactions()
 
 
 def response_times(

@@ -93,7 +93,7 @@ class StoreSource:
         return out
 
     def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]:
-        return _transaction_stats(kpi.window_timings(self.store, since=since, until=until))
+        return _transaction_stats(kpi.transactions(self.store, since=since, until=until))
 
     def recent_runs(self, limit: int, journey: str | None = None) -> list[RunView]:
         records = self.store.runs(journey, limit=limit, with_transactions=False)
@@ -199,7 +199,7 @@ class StoreSource:
             overall=view_availability(sum_availability(per_journey_kpi)),
             per_journey={a.journey: view_availability(a) for a in per_journey_kpi},
             per_day=tuple(per_day),
-            transactions=tuple(_transaction_stats(times)),
+            transactions=tuple(_transaction_stats(times.transactions())),
             load_times={s.key[0]: percentiles(s) for s in times.load_times(("journey",))},
             errors=tuple(
                 CategoryCount(c, n) for c, n in sorted(failed.items(), key=lambda kv: -kv[1])
@@ -212,11 +212,11 @@ class StoreSource:
         )
 
 
-def _transaction_stats(times: kpi.WindowTimings) -> list[TransactionStats]:
+def _transaction_stats(figures: list[kpi.TransactionFigures]) -> list[TransactionStats]:
     out = [
         TransactionStats(journey=t.journey, name=t.transaction, times=percentiles(t.times),
                          success_rate=t.rate, attempts=t.total, is_load=t.is_load)
-        for t in times.transactions()
+        for t in figures
     ]
     # the load transaction first, then by name: the order a journey runs in is unknown here
     out.sort(key=lambda t: (t.journey, not t.is_load, t.name))

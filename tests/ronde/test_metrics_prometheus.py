@@ -13,19 +13,29 @@ import random
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-from prometheus_client import generate_latest
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.registry import Collector
 
 from benchmarks.storage_write import T0, make_run
 from journeys.results import RunResult, Status, TransactionResult
-from ronde.metrics import BUCKETS_SECONDS, registry_for
+from ronde.metrics import (
+    BUCKETS_SECONDS,
+    StoreCollector,
+    _Template,
+    exposition,
+    histogram_family,
+)
 from ronde.report.store_source import StoreSource
 from storage import Store, kpi
 from tests.fixtures.readside import NOW, Readside
-from tests.storage.builders import result
+from tests.storage.builders import result, tx
 
 HISTOGRAM = "ronde_transaction_response_seconds"
 
@@ -53,9 +63,52 @@ def histogram_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
 
 
 def _scrape(url: str, **kwargs: object) -> str:
+    """What the `/metrics` endpoint serves (histograms from their template, #13)."""
     source = StoreSource.open(url)
     try:
-        return generate_latest(registry_for(source, **kwargs)).decode()  # type: ignore[arg-type]
+        return exposition(source, **kwargs)[0].decode()  # type: ignore[arg-type]
+    finally:
+        source.close()
+
+
+class _Histograms(Collector):
+    def __init__(self, source: StoreSource) -> None:
+        self.source = source
+
+    def collect(self) -> Iterator[Metric]:
+        yield histogram_family(self.source)
+
+
+ACCEPTS = ("", "text/plain; version=1.0.0; escaping=dots",
+           "text/plain; version=1.0.0; escaping=allow-utf-8",
+           "application/openmetrics-text",
+           "application/openmetrics-text; version=1.0.0; escaping=underscores",
+           "application/openmetrics-text; version=1.0.0; escaping=allow-utf-8")
+
+
+def test_served_metrics_are_byte_for_byte_what_prometheus_client_writes(
+        store_url: str, tmp_path: Path) -> None:
+    odd = ('shop "login"', "caf\u00e9\\ai", "two\nlines")
+    with Store.open(store_url, spool_path=tmp_path / "spool.jsonl") as store:
+        for k, journey in enumerate(odd):
+            for i in range(4):
+                store.record_run(result(journey, at=T0 + timedelta(minutes=5 * i + k),
+                                        transactions=(tx("Launch", 900.0 + 37 * i, load=True),
+                                                      tx(odd[(k + 1) % 3], 12.5 * i + 0.3))))
+    source = StoreSource.open(store_url)
+    try:
+        for accept in ACCEPTS:
+            body, content_type = exposition(source, clock=lambda: T0 + timedelta(hours=1),
+                                            accept=accept)
+            encoder, expected_type = choose_encoder(accept)
+            reference = CollectorRegistry(auto_describe=False)
+            reference.register(StoreCollector(source, lambda: T0 + timedelta(hours=1),
+                                              histograms=False))
+            reference.register(_Histograms(source))
+            assert content_type == expected_type
+            assert _Template(encoder).ok, accept  # written from the template, no fallback
+            assert body == encoder(reference), accept
+            assert body.count(b"_bucket{") == 6 * (len(BUCKETS_SECONDS) + 1)
     finally:
         source.close()
 

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from prometheus_client import generate_latest
 from sqlalchemy import event
 
 from ronde.dashboard.figures import StoreFigures
-from ronde.metrics import registry_for
+from ronde.metrics import exposition
 from ronde.report.store_source import StoreSource
 from storage import Store
 from tests.storage.builders import result, tx
@@ -50,12 +49,11 @@ def test_overview_status_and_metrics_cost_the_same_queries_for_3_or_12_journeys(
     source = StoreSource.open(store_url)
     store = source.store
     figures = StoreFigures(store)
-    registry = registry_for(source, clock=lambda: NOW)
     reads = {
         "overview": lambda: source.overview(NOW),
         "transactions 24h": lambda: source.transaction_stats(NOW - timedelta(hours=24), NOW),
         "status": lambda: figures.status(NOW),
-        "metrics": lambda: generate_latest(registry),
+        "metrics": lambda: exposition(source, clock=lambda: NOW),
     }
     try:
         record(store, range(3))

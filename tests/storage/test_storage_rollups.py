@@ -249,3 +249,29 @@ def test_per_device_availability_from_the_hours_equals_the_raw_runs(store: Store
             assert kpi.flake_rate(store, None, since, until, device) == \
                 kpi._raw_flake_rate(store, None, since, until, device)
     assert sum(a.rounds_total for a in kpi.availability(store, device="sim-1")) > 10
+
+
+def test_transactions_merged_in_sql_equal_the_per_device_merge(store: Store) -> None:
+    """The overview's and /metrics' per-transaction figures add the stored rows up in SQL
+    (timings.transaction_cells, #13): the same figures as merging every device's hour and day
+    rows in Python, the mean within float rounding of the sums' grouping."""
+    start = rounds_over_hours(store)
+    for since, until in ((None, None), (start + timedelta(minutes=17), start + timedelta(hours=5)),
+                         (start + timedelta(hours=1), start + timedelta(hours=4)),
+                         (start - timedelta(days=2), start + timedelta(days=1, minutes=7))):
+        for journey in (None, "shop-login"):
+            fast = kpi.transactions(store, journey, since, until)
+            slow = kpi.window_timings(store, journey, since, until).transactions()
+            assert [t.transaction for t in fast] == [t.transaction for t in slow]
+            assert any(t.times for t in fast)
+            for f, s in zip(fast, slow, strict=True):
+                assert (f.journey, f.ok, f.total, f.is_load) == (s.journey, s.ok, s.total,
+                                                                 s.is_load)
+                if s.times is None:
+                    assert f.times is None
+                    continue
+                assert f.times is not None
+                assert (f.times.count, f.times.min, f.times.max, f.times.p50, f.times.p95,
+                        f.times.p99) == (s.times.count, s.times.min, s.times.max, s.times.p50,
+                                         s.times.p95, s.times.p99)
+                assert f.times.mean == pytest.approx(s.times.mean, rel=1e-12)
