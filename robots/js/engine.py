@@ -30,6 +30,7 @@ from robots.exceptions import ScriptError
 from robots.js.http import HttpBinding, HttpFailed
 
 MEMORY_LIMIT = 64 * 1024 * 1024
+_MEMORY_SLACK = 1024 * 1024  # within this of the limit, a thrown `null` is QuickJS out of memory
 STACK_LIMIT = 1024 * 1024
 MAX_LOG_LINES = 1000
 MAX_LOG_CHARS = 2000
@@ -136,7 +137,7 @@ class ScriptEngine:
                 result = context.get("__ronde_text")(value) if as_text else None
                 self._keep_output(context)
             except quickjs.JSError as exc:
-                raise self._error(exc, where) from None
+                raise self._error(exc, where, full=self._memory_full()) from None
             return result
         finally:  # free the scope now: a script that hit the memory limit must not keep it
             value = context = None
@@ -183,12 +184,18 @@ class ScriptEngine:
             return json.dumps({"error": str(exc)})
         return json.dumps({"response": answer})
 
-    def _error(self, exc: quickjs.JSError, where: str) -> ScriptError:
+    def _memory_full(self) -> bool:
+        """Whether the runtime is at its memory limit: QuickJS then throws `null` when it
+        cannot even allocate its out-of-memory error, so the message alone can't tell."""
+        usage = self._runtime.compute_memory_usage()
+        return usage["malloc_size"] >= usage["malloc_limit"] - _MEMORY_SLACK
+
+    def _error(self, exc: quickjs.JSError, where: str, *, full: bool = False) -> ScriptError:
         message = str(exc)
         if message == "InternalError: interrupted":
             return ScriptError(f"{where}: the script was stopped at its time limit "
                                "(the step timeout)", Category.TIMEOUT)
-        if message == "InternalError: out of memory":
+        if message == "InternalError: out of memory" or (message == "null" and full):
             return ScriptError(f"{where}: the script used more than "
                                f"{MEMORY_LIMIT // 1024 // 1024} MiB of memory")
         found = _WHERE.findall(getattr(exc, "js_stack", "") or "")

@@ -59,6 +59,8 @@ def test_the_sandbox_has_no_system_access_and_bounds() -> None:
     with pytest.raises(ScriptError, match="more than 64 MiB"):
         engine.run_script("var a = []; while (true) a.push('x'.repeat(65536) + a.length);",
                           scope, filename="hog.js")
+    with pytest.raises(ScriptError, match=r"^null.js: null$"):  # a script's own `throw null`
+        engine.run_script("throw null", scope, filename="null.js")
     with pytest.raises(ScriptError, match=r"oops.js: TypeError: .* \(at oops.js:2:"):
         engine.run_script("var x = null;\nx.y = 1;", scope, filename="oops.js")
     assert scope.resolve("${1 + 1}") == "2"  # the engine is still usable after all that
