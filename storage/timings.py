@@ -96,6 +96,21 @@ def _bounded(query: Any, journey_id: int | None, since: datetime | None,
     return query
 
 
+def _hours_bounded(query: Any, journey_id: int | None, since: datetime | None,
+                   until: datetime | None, device_id: int | None) -> Any:
+    """The hour (or day) rows of [since, until), of one journey and/or device when given."""
+    t = TimingHourRow
+    if since is not None:
+        query = query.where(t.hour >= since)
+    if until is not None:
+        query = query.where(t.hour < until)
+    if journey_id is not None:
+        query = query.where(t.journey_id == journey_id)
+    if device_id is not None:
+        query = query.where(t.device_id == device_id)
+    return query
+
+
 def raw_cells(session: Any, journey_id: int | None, since: datetime | None,
               until: datetime | None, device_id: int | None = None,
               cut: Callable[[datetime], int] | None = None, *, stream: bool = False,
@@ -217,14 +232,7 @@ def hour_cells(session: Any, journey_id: int | None, since: datetime | None,
     t = TimingHourRow
     query = select(t.journey_id, t.device_id, t.hour, t.transaction, t.is_load, t.ok, t.total,
                    t.count, t.sum_ms, t.min_ms, t.max_ms, t.buckets).where(t.span == span)
-    if since is not None:
-        query = query.where(t.hour >= since)
-    if until is not None:
-        query = query.where(t.hour < until)
-    if journey_id is not None:
-        query = query.where(t.journey_id == journey_id)
-    if device_id is not None:
-        query = query.where(t.device_id == device_id)
+    query = _hours_bounded(query, journey_id, since, until, device_id)
     for j, d, h, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
             session.execute(query):
         times = Histogram({}, count, sum_ms)
@@ -284,14 +292,7 @@ def hour_of_day_cells(session: Any, journey_id: int | None, since: datetime | No
         .where(t.span == 1)
         .group_by(t.journey_id, t.device_id, hod, t.transaction)
     )
-    if since is not None:
-        query = query.where(t.hour >= since)
-    if until is not None:
-        query = query.where(t.hour < until)
-    if journey_id is not None:
-        query = query.where(t.journey_id == journey_id)
-    if device_id is not None:
-        query = query.where(t.device_id == device_id)
+    query = _hours_bounded(query, journey_id, since, until, device_id)
     for j, d, h, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
             session.execute(query):
         times = Histogram({}, int(count), float(sum_ms))
@@ -336,14 +337,7 @@ def transaction_cells(session: Any, journey_id: int | None, since: datetime | No
         .where(t.span == span)
         .group_by(t.journey_id, t.transaction)
     )
-    if since is not None:
-        query = query.where(t.hour >= since)
-    if until is not None:
-        query = query.where(t.hour < until)
-    if journey_id is not None:
-        query = query.where(t.journey_id == journey_id)
-    if device_id is not None:
-        query = query.where(t.device_id == device_id)
+    query = _hours_bounded(query, journey_id, since, until, device_id)
     for j, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
             session.execute(query):
         times = Histogram({}, int(count), math.fsum(map(float, sum_ms.split(","))))
