@@ -151,9 +151,11 @@ def generate(url: str, *, days: int = 10, journeys: int = 100, devices: int = 10
 
     def flush() -> None:
         pending.sort(key=lambda r: r.started_at)
+        touched = runs.TouchedHours()  # each hour's derived rows refreshed once per batch
         with store.db.transaction() as session:
             for r in pending:
-                runs.record_run(session, r, infos[r.journey], r.ended_at)
+                runs.record_run(session, r, infos[r.journey], r.ended_at, touched)
+            touched.refresh(session)
         pending.clear()
 
     for tick in range(ticks):

@@ -7,6 +7,7 @@ the store retries the whole transaction once, when the rows exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, insert, or_, select
@@ -91,9 +92,9 @@ def device_row(
     # assign only on change: an unchanged row costs no UPDATE
     if now > row.last_seen_at:
         row.last_seen_at = now
-    for field, value in (("platform", platform), ("model", model), ("os_version", os_version)):
-        if value and getattr(row, field) != value:
-            setattr(row, field, value)
+    for attr, value in (("platform", platform), ("model", model), ("os_version", os_version)):
+        if value and getattr(row, attr) != value:
+            setattr(row, attr, value)
     return row
 
 
@@ -149,8 +150,11 @@ def start_run(
 
 
 def record_run(
-    session: Session, result: RunResult, journey: JourneyInfo, now: datetime
+    session: Session, result: RunResult, journey: JourneyInfo, now: datetime,
+    touched: TouchedHours | None = None,
 ) -> Recorded:
+    """Write a finished run and its children, then refresh the derived rows of the hours it
+    changes; with `touched`, only note those hours for the caller's `touched.refresh`."""
     _check_times(result)
     existing = session.scalars(select(RunRow).where(RunRow.run_id == result.run_id)).one_or_none()
     if existing is not None and not _replaceable(existing):
@@ -205,11 +209,29 @@ def record_run(
         tuple((t.name, float(t.response_ms)) for t in result.transactions
               if t.response_ms is not None),
     )])
-    for journey_id, hour in sorted(_hours_touched(session, run, j.id, old_start)):
-        hourly.refresh(session, journey_id, hour)
-    for hour in sorted({hourly.floor_hour(at) for at in (old_start, run.started_at) if at}):
-        timings.refresh(session, j.id, hour)  # the hours of the run's own start
+    hours = touched if touched is not None else TouchedHours()
+    hours.availability |= _hours_touched(session, run, j.id, old_start)
+    hours.timings |= {(j.id, hourly.floor_hour(at)) for at in (old_start, run.started_at) if at}
+    if touched is None:
+        hours.refresh(session)
     return Recorded.INSERTED if existing is None else Recorded.COMPLETED
+
+
+@dataclass(slots=True)
+class TouchedHours:
+    """The (journey id, hour) rows that writes changed, to refresh from their runs: at once
+    after each run, or once per hour for a bulk load of many runs in one transaction."""
+
+    availability: set[tuple[int, datetime]] = field(default_factory=set)
+    timings: set[tuple[int, datetime]] = field(default_factory=set)  # the runs' own starts
+
+    def refresh(self, session: Session) -> None:
+        for journey_id, hour in sorted(self.availability):
+            hourly.refresh(session, journey_id, hour)
+        for journey_id, hour in sorted(self.timings):
+            timings.refresh(session, journey_id, hour)  # a journey's hours in time order
+        self.availability.clear()
+        self.timings.clear()
 
 
 def _hours_touched(session: Session, run: RunRow, journey_id: int,

@@ -19,9 +19,10 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Text, case, delete, func, select, text
+from sqlalchemy import Integer, Text, bindparam, case, delete, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -59,8 +60,8 @@ class Cell:
             self.times.merge_encoded(other.encoded, t.count, t.sum, t.min, t.max)
 
 
-def _transactions(journey_id: int | None, since: datetime | None, until: datetime | None,
-                  device_id: int | None) -> Any:
+@lru_cache(maxsize=32)
+def _transactions(journey: bool, since: bool, until: bool, device: bool) -> Any:
     query = (
         select(RunRow.journey_id, RunRow.device_id, RunRow.started_at, RunRow.status,
                TransactionRow.name, TransactionRow.status.label("t_status"),
@@ -68,32 +69,43 @@ def _transactions(journey_id: int | None, since: datetime | None, until: datetim
         .select_from(TransactionRow)
         .join(RunRow, TransactionRow.run_pk == RunRow.id)
     )
-    return _bounded(query, journey_id, since, until, device_id)
+    return _bounded(query, journey, since, until, device)
 
 
-def _loads(journey_id: int | None, since: datetime | None, until: datetime | None,
-           device_id: int | None) -> Any:
+@lru_cache(maxsize=32)
+def _loads(journey: bool, since: bool, until: bool, device: bool) -> Any:
     query = (
         select(RunRow.journey_id, RunRow.device_id, RunRow.started_at, MeasurementRow.value_ms)
         .select_from(MeasurementRow)
         .join(RunRow, MeasurementRow.run_pk == RunRow.id)
         .where(MeasurementRow.name == "load")
     )
-    return _bounded(query, journey_id, since, until, device_id)
+    return _bounded(query, journey, since, until, device)
 
 
-def _bounded(query: Any, journey_id: int | None, since: datetime | None,
-             until: datetime | None, device_id: int | None) -> Any:
+def _bounded(query: Any, journey: bool, since: bool, until: bool, device: bool) -> Any:
+    """Finished runs, bound by the parameters `journey_id`, `since`, `until` and `device_id`
+    where the flags say. Statements are built once per shape (lru_cache above): building one
+    cost more than running it on every write (#13)."""
     query = query.where(RunRow.is_open.is_(False))
-    if journey_id is not None:
-        query = query.where(RunRow.journey_id == journey_id)
-    if device_id is not None:
-        query = query.where(RunRow.device_id == device_id)
-    if since is not None:
-        query = query.where(RunRow.started_at >= since)
-    if until is not None:
-        query = query.where(RunRow.started_at < until)
+    if journey:
+        query = query.where(RunRow.journey_id == bindparam("journey_id"))
+    if device:
+        query = query.where(RunRow.device_id == bindparam("device_id"))
+    if since:
+        query = query.where(RunRow.started_at >= bindparam("since"))
+    if until:
+        query = query.where(RunRow.started_at < bindparam("until"))
     return query
+
+
+def _run_rows(session: Any, build: Callable[..., Any], options: dict[str, Any],
+              **params: Any) -> Any:
+    """`build`'s statement for the given parameters (None: unbounded), executed."""
+    given = {k: v for k, v in params.items() if v is not None}
+    query = build(*(params[k] is not None for k in ("journey_id", "since", "until",
+                                                     "device_id")))
+    return session.execute(query.execution_options(**options), given)
 
 
 def _hours_bounded(query: Any, journey_id: int | None, since: datetime | None,
@@ -120,8 +132,8 @@ def raw_cells(session: Any, journey_id: int | None, since: datetime | None,
     out: dict[Key, Cell] = {} if into is None else into
     values: dict[Key, list[float]] = {}  # added sorted: the same float sum in any row order
     options = {"yield_per": 10_000} if stream else {}
-    for r in session.execute(_transactions(journey_id, since, until, device_id)
-                             .execution_options(**options)):
+    bounds = {"journey_id": journey_id, "since": since, "until": until, "device_id": device_id}
+    for r in _run_rows(session, _transactions, options, **bounds):
         key = (r.journey_id, r.device_id, floor_hour(r.started_at), r.name,
                None if cut is None else cut(r.started_at))
         cell = out.get(key)
@@ -133,8 +145,7 @@ def raw_cells(session: Any, journey_id: int | None, since: datetime | None,
             cell.ok += r.t_status in OK
         if r.t_status in OK and r.response_ms is not None:
             values.setdefault(key, []).append(float(r.response_ms))
-    for r in session.execute(_loads(journey_id, since, until, device_id)
-                             .execution_options(**options)):
+    for r in _run_rows(session, _loads, options, **bounds):
         key = (r.journey_id, r.device_id, floor_hour(r.started_at), None,
                None if cut is None else cut(r.started_at))
         cell = out.get(key)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,10 +14,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import inspect, select
 
+from journeys.results import RunResult
 from ronde.cli import main
-from storage import Store, kpi, reporting, series, timings
+from storage import Store, kpi, reporting, runs, series, timings
 from storage.migrate import downgrade, head_revision, upgrade
 from storage.models import AvailabilityHourRow, ResponseTotalsRow, RunTotalsRow
+from storage.serialize import JourneyInfo
 from storage.totals import RESPONSE_BOUNDS_MS
 from tests.storage.builders import result, tx
 
@@ -135,9 +138,12 @@ def test_migration_backfills_the_totals_on_an_existing_database(store: Store) ->
     assert len(kept[1]) > 10
 
 
-def rounds_over_hours(store: Store, seed: int = 7) -> datetime:
+def rounds_over_hours(store: Store, seed: int = 7,
+                      record: Callable[[RunResult], object] | None = None) -> datetime:
     """Six hours of rounds: flakes, confirmed failures, error-only rounds, confirmations stored
-    before their first attempt (spool replays), an aborted run completed later."""
+    before their first attempt (spool replays), an aborted run completed later; each result
+    goes to `record` (default: the store's)."""
+    record = record or store.record_run
     rng = random.Random(seed)
     start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     late: list[Any] = []
@@ -156,12 +162,31 @@ def rounds_over_hours(store: Store, seed: int = 7) -> datetime:
             late.extend(reversed(pair))  # the confirmation arrives first
             continue
         for r in pair:
-            store.record_run(r)
+            record(r)
     for r in late:
-        store.record_run(r)
+        record(r)
     store.start_run("aborted", "shop-login", "sim-1", start + timedelta(hours=2, minutes=2))
     store.close_aborted_runs()
     return start
+
+
+def test_a_bulk_load_refreshing_each_hour_once_keeps_the_rows_a_rebuild_finds(
+    store: Store,
+) -> None:
+    """Many runs in one transaction (benchmarks' trial loads) refresh each touched hour once
+    at the end: the same derived rows as recounting every run."""
+    pending: list[RunResult] = []
+    rounds_over_hours(store, record=pending.append)
+    touched = runs.TouchedHours()
+    with store.db.transaction() as session:
+        for r in pending:
+            runs.record_run(session, r, JourneyInfo(key=r.journey), NOW, touched)
+        assert len(touched.availability) > 6 and len(touched.timings) > 6
+        touched.refresh(session)
+    bulk = rows_of_hours(store), read_figures(store)
+    assert len(bulk[0]) > 60
+    store.rebuild_totals()
+    assert (rows_of_hours(store), read_figures(store)) == bulk
 
 
 def test_hourly_availability_equals_the_raw_runs(store: Store) -> None:
