@@ -38,7 +38,7 @@ from storage import Store, incidents, runs
 from storage.serialize import JourneyInfo
 
 END = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-BATCH = 400  # runs per database transaction
+BATCH = 4800  # runs per database transaction (each touched hour refreshed once per batch)
 FAILURES = (Category.BACKEND, Category.DISPLAY, Category.TIMEOUT, Category.NETWORK)
 
 

@@ -22,6 +22,7 @@ from storage.models import (
 )
 from storage.records import (
     ArtifactRecord,
+    RunBrief,
     RunDetail,
     RunRecord,
     StepRecord,
@@ -118,9 +119,9 @@ def latest_runs(session: Session, *, with_transactions: bool = True) -> list[Run
     return _records(session, list(session.execute(query).all()), with_transactions)
 
 
-def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunRecord]]:
-    """Each journey's latest `limit` finished runs, oldest first, without transactions, in
-    one statement: per journey, the start of its `limit`-th latest run (one index read), then
+def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunBrief]]:
+    """Each journey's latest `limit` finished runs, oldest first, as briefs, in one
+    statement: per journey, the start of its `limit`-th latest run (one index read), then
     the runs from there (an index range), whatever the history kept."""
     recent = aliased(RunRow, name="recent")
     cutoff = (
@@ -136,15 +137,18 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunR
     cutoffs = select(JourneyRow.id.label("journey_id"), func.coalesce(cutoff, dawn).label(
         "since")).cte("cutoffs").prefix_with("MATERIALIZED")  # read first, then the runs
     query = (
-        _base(core=True)
+        select(JourneyRow.key, RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
+               DeviceRow.name)
+        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
+        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .join(cutoffs, and_(RunRow.journey_id == cutoffs.c.journey_id,
                             RunRow.started_at >= cutoffs.c.since))
         .where(RunRow.is_open.is_(False))
         .order_by(JourneyRow.key, RunRow.started_at, RunRow.id)
     )
-    out: dict[str, list[RunRecord]] = defaultdict(list)
-    for record in _records(session, _flat(session.execute(query).all()), False):
-        out[record.journey].append(record)
+    out: dict[str, list[RunBrief]] = defaultdict(list)
+    for key, run_id, status, started_at, attempt, device in session.execute(query):
+        out[key].append(RunBrief(run_id, status, started_at, attempt, device))
     return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 
 

@@ -36,6 +36,18 @@ class TransactionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RunBrief:
+    """A run in a journey's status strip: what colours it and links to it, read without the
+    rest of its row (a page shows thousands)."""
+
+    run_id: str
+    status: str | None
+    started_at: datetime
+    attempt: int
+    device: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     run_id: str
     round_id: str  # run_id of the first attempt of this round

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
@@ -39,6 +39,16 @@ class Slices:
         span = max((until - since).total_seconds(), 1.0)
         width = max(math.ceil(span / max(count, 1)), 1)
         return cls(since, until, max(math.ceil(span / width), 1))
+
+    @classmethod
+    def on_grid(cls, now: datetime, width: timedelta, count: int) -> Slices:
+        """`count` slices of `width` on the UTC grid of that width, the last one holding
+        `now` (it ends after it): slices of whole hours read the hour rows kept at write
+        time, not the runs, wherever the clock stands (#13)."""
+        w = max(int(width.total_seconds()), 1)
+        last = int(now.timestamp()) // w * w
+        since = datetime.fromtimestamp(last - (count - 1) * w, UTC)
+        return cls(since, since + timedelta(seconds=count * w), count)
 
     @property
     def width(self) -> timedelta:

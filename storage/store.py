@@ -37,6 +37,7 @@ from storage.records import (
     IncidentRecord,
     NotificationRecord,
     Recorded,
+    RunBrief,
     RunDetail,
     RunRecord,
 )
@@ -326,7 +327,7 @@ class Store:
                 recorded_since=recorded_since,
             )
 
-    def recent_runs_per_journey(self, limit: int) -> dict[str, list[RunRecord]]:
+    def recent_runs_per_journey(self, limit: int) -> dict[str, list[RunBrief]]:
         """Each journey's latest `limit` finished runs, oldest first, in one query."""
         with self.db.read() as session:
             return queries.recent_runs_per_journey(session, limit)

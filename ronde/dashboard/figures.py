@@ -5,6 +5,7 @@ bounded by the window shown (storage.series), so a page costs what its window ho
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from typing import Protocol
 from ronde.report.facts import Availability, IncidentView, Percentiles, RunView
 from ronde.report.mapping import incident_view, run_view, view_availability
 from storage import catalog, incidents, kpi, queries, reporting, series
+from storage.hourly import HOUR, floor_hour
 from storage.records import RunRecord
 from storage.series import Slices
 from storage.store import Store
@@ -119,7 +121,8 @@ class Figures(Protocol):
 
 
 RANGES: dict[str, tuple[str, timedelta | None, int]] = {
-    # key: (label, span, slices); None: from the first stored run
+    # key: (label, span, slices); None: from the first stored run. Slices sit on the UTC grid
+    # of their width (30 min, 2 h, 8 h; whole hours for the trial), the last one holding now
     "24h": ("24 h", timedelta(hours=24), 48),
     "7d": ("7 days", timedelta(days=7), 84),
     "30d": ("30 days", timedelta(days=30), 90),
@@ -135,12 +138,14 @@ class StoreFigures:
 
     def window(self, key: str, now: datetime) -> Window:
         label, span, count = RANGES[key]
-        if span is None:
-            first = catalog.first_run_at(self.store.db) or now - timedelta(hours=24)
-            since = min(first, now - timedelta(hours=1))
-        else:
-            since = now - span
-        return Window(key, label, Slices.of(since, now, count))
+        if span is not None:
+            return Window(key, label, Slices.on_grid(now, span / count, count))
+        first = catalog.first_run_at(self.store.db) or now - timedelta(hours=24)
+        hours = max(math.ceil((now - floor_hour(min(first, now))) / HOUR), 1)
+        width = HOUR * math.ceil(hours / count)  # whole hours: the hour rows, not the runs
+        grid = width.total_seconds()
+        slices = math.ceil((now.timestamp() // grid * grid - first.timestamp()) / grid) + 1
+        return Window(key, label, Slices.on_grid(now, width, max(slices, 1)))
 
     def journey(self, journey: str, window: Window) -> JourneyFigures | None:
         db, sl = self.store.db, window.slices

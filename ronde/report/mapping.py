@@ -15,7 +15,7 @@ from ronde.report.facts import (
     TransactionView,
 )
 from storage import kpi
-from storage.records import IncidentRecord, RunDetail, RunRecord
+from storage.records import IncidentRecord, RunBrief, RunDetail, RunRecord
 
 
 def view_availability(a: kpi.Availability | None) -> Availability:
@@ -47,7 +47,7 @@ def percentiles(s: kpi.Stats | None) -> Percentiles:
     return Percentiles(0) if s is None else Percentiles(s.count, s.p50, s.p95, s.p99)
 
 
-def mark(r: RunRecord) -> RunMark:
+def mark(r: RunRecord | RunBrief) -> RunMark:
     return RunMark(r.run_id, r.status or "running", r.started_at, r.attempt, r.device)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from ronde.dashboard.figures import StoreFigures
 from ronde.dashboard.server import serve_in_thread
 from ronde.dashboard.settings import AuthSettings, DashboardSettings
 from storage import Store, kpi
@@ -52,21 +53,23 @@ def _ms(value: float) -> str:
 def test_journey_page_figures_are_storages(base: str, store: Store, readside: Readside,
                                            range_key: str, span: timedelta) -> None:
     html = httpx.get(f"{base}/journeys/shop-login", params={"range": range_key}, timeout=10).text
-    since = readside.now - span
-    a = kpi.availability(store, "shop-login", since=since, until=readside.now)[0]
+    shown = StoreFigures(store).window(range_key, readside.now).slices
+    since, until = shown.since, shown.until  # slices on the grid: the last holds now
+    assert readside.now - span < since <= readside.now - span + shown.width < until
+    a = kpi.availability(store, "shop-login", since=since, until=until)[0]
     start = html.index('id="kpi-availability"')
     kpi_box = _text(html[start:html.index('<div class="kpi', start + 10)])
     assert f"{_pct(a.confirmed)} confirmed" in kpi_box
     assert f"first attempt {_pct(a.first_attempt)} · {a.first_total} runs" in kpi_box
     table = html[html.index('id="transactions"'):]
     for s in kpi.response_times(store, ("transaction",), journey="shop-login", since=since,
-                                until=readside.now):
+                                until=until):
         row = re.search(rf'<tr data-transaction="{s.key[0]}">(.*?)</tr>', table, re.S)
         assert row, s.key
         assert re.findall(r'<td class="num[^"]*"[^>]*>(.*?)</td>', row.group(1).replace(
             "\u00a0", " ")) == [_ms(s.p50), _ms(s.p95), _ms(s.p99), str(s.count)]
     failed = sum(e.runs for e in kpi.error_breakdown(store, "shop-login", since=since,
-                                                     until=readside.now)
+                                                     until=until)
                  if e.status == "failed")
     cats = html[html.index('id="categories"'):html.index("</table>", html.index("categories"))]
     assert sum(int(n) for n in re.findall(r'<td class="num" data-label="Failed runs">(\d+)</td>',
