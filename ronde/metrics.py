@@ -27,6 +27,7 @@ from starlette.responses import Response
 from journeys.durations import format_duration
 from ronde.report.facts import ResponseHistogram
 from ronde.report.source import ReadSource
+from storage.hourly import hours_back
 from storage.totals import RESPONSE_BOUNDS_MS
 
 #: Response-time histogram bounds, in seconds: 25 ms to a minute, each < 10 % above the last,
@@ -104,10 +105,11 @@ class StoreCollector(Collector):
 
         p95 = GaugeMetricFamily(
             "ronde_transaction_response_p95_seconds",
-            "95th percentile of the transaction's response time over the last 24 hours.",
+            "95th percentile of the transaction's response time over the last 24 hours (from "
+            "the top of the hour 23 h ago).",
             labels=["journey", "transaction"],
         )
-        for t in self._source.transaction_stats(now - timedelta(hours=24), now):
+        for t in self._source.transaction_stats(hours_back(now, timedelta(hours=24)), now):
             if t.times.p95 is not None:
                 p95.add_metric([t.journey, t.name], t.times.p95 / 1000)
         yield p95

@@ -56,6 +56,13 @@ def ceil_hour(at: datetime) -> datetime:
     return floor if floor == at else floor + HOUR
 
 
+def hours_back(now: datetime, span: timedelta) -> datetime:
+    """The start of the rolling window `span` ending now, on the top of an hour: the window
+    holds the whole hours of the last `span` and the current one (between span - 1 h and
+    span long), so it reads the rows kept at write time, not runs (#13)."""
+    return ceil_hour(now) - span
+
+
 @lru_cache(maxsize=8)
 def _members_query(journey: bool, since: bool, until: bool) -> Any:
     """Every finished member of the rounds whose finished first attempt started in the range,

@@ -41,9 +41,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -157,10 +158,39 @@ def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def rounds_query(
-    journey: str | None, since: datetime | None, until: datetime | None, device: str | None
-) -> Any:
-    """Each round's first-attempt status and verdict (status of its last non-error attempt)."""
+Shape = tuple[bool, bool, bool, bool]  # whether a window has a journey, since, until, device
+
+
+def window_params(journey: str | None, since: datetime | None, until: datetime | None,
+                  device: str | None) -> tuple[Shape, dict[str, Any]]:
+    """A window's shape and the values of the parameters `in_bound_window` binds. Statements
+    are built once per shape (lru_cache): building an aliased ORM select each time cost more
+    than running it on the few runs of a window's edge (#13)."""
+    values = {"w_journey": journey, "w_since": since, "w_until": until, "w_device": device}
+    shape = (journey is not None, since is not None, until is not None, device is not None)
+    return shape, {k: v for k, v in values.items() if v is not None}
+
+
+def in_bound_window(query: Any, run: Any, shape: Shape, journeys: Any = JourneyRow,
+                    devices: Any = DeviceRow) -> Any:
+    """`in_window` with bound parameters (`window_params` gives their values)."""
+    journey, since, until, device = shape
+    query = query.where(run.is_open.is_(False))
+    if journey:
+        query = query.where(journeys.key == bindparam("w_journey"))
+    if device:
+        query = query.where(devices.name == bindparam("w_device"))
+    if since:
+        query = query.where(run.started_at >= bindparam("w_since"))
+    if until:
+        query = query.where(run.started_at < bindparam("w_until"))
+    return query
+
+
+@lru_cache(maxsize=32)
+def rounds_query(shape: Shape) -> Any:
+    """Each round's first-attempt status and verdict (status of its last non-error attempt),
+    for a window of this shape (bind `window_params`' values)."""
     root = aliased(RunRow, name="root")
     member = aliased(RunRow, name="member")
     rank = func.row_number().over(
@@ -182,7 +212,7 @@ def rounds_query(
         .outerjoin(DeviceRow, root.device_id == DeviceRow.id)
         .where(root.run_id == root.round_id)
     )
-    query = in_window(query, root, journey, since, until, device)
+    query = in_bound_window(query, root, shape)
     ranked = query.subquery()
     return select(ranked).where(ranked.c.rank == 1).subquery()
 
@@ -201,6 +231,18 @@ def _split(since: datetime | None, until: datetime | None
     return edges, (start, end)
 
 
+def _stored_end(source: Any, until: datetime | None) -> datetime | None:
+    """`until`, or the end of its hour when no stored run starts at or after it (a window
+    ending now): the hour row then holds exactly the window's part of that hour, so the
+    window reads it instead of the hour's runs (one index probe)."""
+    if until is None or until == hourly.floor_hour(until):
+        return until
+    db = database_of(source)
+    with db.read() as session:
+        later = session.scalar(select(RunRow.id).where(RunRow.started_at >= until).limit(1))
+    return until if later is not None else hourly.ceil_hour(until)
+
+
 def availability(
     source: Any,
     journey: str | None = None,
@@ -210,7 +252,7 @@ def availability(
 ) -> list[Availability]:
     """First-attempt and confirmed availability per journey (see the module's definitions):
     whole hours from the counters kept at write time (storage.hourly), edges from the runs."""
-    edges, hours = _split(since, until)
+    edges, hours = _split(since, _stored_end(source, until))
     found: dict[str, hourly.Counts] = {}
     for lo, hi in edges:
         for a in _raw_availability(source, journey, lo, hi, device):
@@ -230,14 +272,9 @@ def availability(
     ]
 
 
-def _raw_availability(
-    source: Any,
-    journey: str | None,
-    since: datetime | None,
-    until: datetime | None,
-    device: str | None,
-) -> list[Availability]:
-    first_q = in_window(
+@lru_cache(maxsize=32)
+def _raw_availability_queries(shape: Shape) -> tuple[Any, Any]:
+    first_q = in_bound_window(
         select(
             JourneyRow.key.label("journey"),
             count_if(RunRow.status.in_(OK)).label("ok"),
@@ -247,19 +284,31 @@ def _raw_availability(
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .where(RunRow.run_id == RunRow.round_id),
-        RunRow, journey, since, until, device,
+        RunRow, shape,
     ).group_by(JourneyRow.key)
-    rounds = rounds_query(journey, since, until, device)
+    rounds = rounds_query(shape)
     rounds_q = select(
         rounds.c.journey,
         count_if(rounds.c.status.in_(OK)).label("ok"),
         count_if(rounds.c.status != "error").label("total"),
         count_if(rounds.c.status == "error").label("errors"),
     ).group_by(rounds.c.journey)
+    return first_q, rounds_q
+
+
+def _raw_availability(
+    source: Any,
+    journey: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    device: str | None,
+) -> list[Availability]:
+    shape, params = window_params(journey, since, until, device)
+    first_q, rounds_q = _raw_availability_queries(shape)
     db = database_of(source)
     with translate_errors(db.url), db.engine.connect() as conn:
-        first = {row.journey: row for row in conn.execute(first_q)}
-        confirmed = {row.journey: row for row in conn.execute(rounds_q)}
+        first = {row.journey: row for row in conn.execute(first_q, params)}
+        confirmed = {row.journey: row for row in conn.execute(rounds_q, params)}
     return [
         Availability(
             journey=key,
@@ -283,7 +332,7 @@ def flake_rate(
 ) -> list[Flakes]:
     """Per journey: rounds whose first attempt failed, and how many of them then passed
     (whole hours from storage.hourly, edges from the runs)."""
-    edges, hours = _split(since, until)
+    edges, hours = _split(since, _stored_end(source, until))
     found: dict[str, list[int]] = {}
     for lo, hi in edges:
         for f in _raw_flake_rate(source, journey, lo, hi, device):
@@ -308,9 +357,20 @@ def _raw_flake_rate(
     until: datetime | None,
     device: str | None,
 ) -> list[Flakes]:
-    rounds = rounds_query(journey, since, until, device)
+    shape, params = window_params(journey, since, until, device)
+    db = database_of(source)
+    with translate_errors(db.url), db.engine.connect() as conn:
+        return [
+            Flakes(journey=r.journey, failed_first=int(r.failed_first), flaky=int(r.flaky))
+            for r in conn.execute(_raw_flake_query(shape), params)
+        ]
+
+
+@lru_cache(maxsize=32)
+def _raw_flake_query(shape: Shape) -> Any:
+    rounds = rounds_query(shape)
     failed_first = rounds.c.first_status == "failed"
-    query = (
+    return (
         select(
             rounds.c.journey,
             count_if(failed_first).label("failed_first"),
@@ -319,12 +379,6 @@ def _raw_flake_rate(
         .group_by(rounds.c.journey)
         .order_by(rounds.c.journey)
     )
-    db = database_of(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
-        return [
-            Flakes(journey=r.journey, failed_first=int(r.failed_first), flaky=int(r.flaky))
-            for r in conn.execute(query)
-        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,7 +466,8 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
     `per_device` (no cut): the stored part comes added up in SQL per journey and transaction
     (timings.transaction_cells), its keys without device nor hour."""
     db = database_of(source)
-    plan = _plan(since, until, () if cut is None else cut.boundaries, days)
+    plan = _plan(since, _stored_end(source, until), () if cut is None else cut.boundaries,
+                 days)
     index = None if cut is None else cut.index
     with db.read() as session:
         journeys = {i: k for i, k in session.execute(select(JourneyRow.id, JourneyRow.key))}

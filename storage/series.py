@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select
@@ -19,7 +20,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from storage import hourly, kpi
 from storage.engine import Database, translate_errors
-from storage.kpi import count_if, database_of, in_window, rounds_query
+from storage.kpi import count_if, database_of, in_bound_window, rounds_query, window_params
 from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
 from storage.types import UTCDateTime
 
@@ -118,30 +119,13 @@ def availability(db: Database | Any, journey: str, slices: Slices) -> list[Avail
     slices of whole UTC hours (the status page's days) read the hourly counters."""
     if _on_hours(slices):
         return _hourly_availability(db, journey, slices)
-    first_slice = _slice(RunRow.started_at, slices)
-    first_q = in_window(
-        select(
-            first_slice,
-            count_if(RunRow.status.in_(kpi.OK)).label("ok"),
-            count_if(RunRow.status != "error").label("total"),
-            count_if(RunRow.status == "error").label("errors"),
-        )
-        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
-        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
-        .where(RunRow.run_id == RunRow.round_id),
-        RunRow, journey, slices.since, slices.until, None,
-    ).group_by(first_slice.element)
-    rounds = rounds_query(journey, slices.since, slices.until, None)
-    round_slice = _slice(rounds.c.started_at, slices)
-    rounds_q = select(
-        round_slice,
-        count_if(rounds.c.status.in_(kpi.OK)).label("ok"),
-        count_if(rounds.c.status != "error").label("total"),
-    ).group_by(round_slice.element)
+    shape, params = window_params(journey, slices.since, slices.until, None)
+    params.update(slice_origin=slices.since, slice_width=slices.width_s)
+    first_q, rounds_q = _slice_queries(shape)
     database = database_of(db)
     with translate_errors(database.url), database.engine.connect() as conn:
-        first = {row.d_slice: row for row in conn.execute(first_q)}
-        confirmed = {row.d_slice: row for row in conn.execute(rounds_q)}
+        first = {row.d_slice: row for row in conn.execute(first_q, params)}
+        confirmed = {row.d_slice: row for row in conn.execute(rounds_q, params)}
     out = []
     for i in sorted(set(first) | set(confirmed)):
         f, c = first.get(i), confirmed.get(i)
@@ -152,6 +136,35 @@ def availability(db: Database | Any, journey: str, slices: Slices) -> list[Avail
             rounds_ok=int(c.ok) if c else 0, rounds_total=int(c.total) if c else 0,
         ))
     return out
+
+
+@lru_cache(maxsize=8)
+def _slice_queries(shape: kpi.Shape) -> tuple[Any, Any]:
+    """Per slice: first attempts, and rounds (bind `window_params`' values, `slice_origin`
+    and `slice_width`)."""
+    first_slice = slice_of(RunRow.started_at, bindparam("slice_origin", type_=UTCDateTime()),
+                           bindparam("slice_width", type_=Integer())).label("d_slice")
+    first_q = in_bound_window(
+        select(
+            first_slice,
+            count_if(RunRow.status.in_(kpi.OK)).label("ok"),
+            count_if(RunRow.status != "error").label("total"),
+            count_if(RunRow.status == "error").label("errors"),
+        )
+        .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
+        .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
+        .where(RunRow.run_id == RunRow.round_id),
+        RunRow, shape,
+    ).group_by(first_slice.element)
+    rounds = rounds_query(shape)
+    round_slice = slice_of(rounds.c.started_at, bindparam("slice_origin", type_=UTCDateTime()),
+                           bindparam("slice_width", type_=Integer())).label("d_slice")
+    rounds_q = select(
+        round_slice,
+        count_if(rounds.c.status.in_(kpi.OK)).label("ok"),
+        count_if(rounds.c.status != "error").label("total"),
+    ).group_by(round_slice.element)
+    return first_q, rounds_q
 
 
 def _on_hours(slices: Slices) -> bool:

@@ -26,6 +26,7 @@ from ronde.report.charts import step_timeline
 from ronde.report.formatting import environment
 from ronde.report.source import ReadSource
 from storage.errors import StorageError
+from storage.hourly import hours_back
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -84,7 +85,7 @@ def create_app(
             "overview.html",
             "Overview",
             journeys=source.overview(now),
-            transactions=source.transaction_stats(now - timedelta(hours=24), now),
+            transactions=source.transaction_stats(hours_back(now, timedelta(hours=24)), now),
             incidents=source.incidents(open_only=True),
             runs=source.recent_runs(15),
             robots=source.robots(now),

@@ -32,9 +32,11 @@ from ronde.report.mapping import (
     view_availability,
 )
 from storage import heartbeats, kpi, reporting
+from storage.hourly import hours_back
 from storage.store import Store
 
 HISTORY = 24  # runs in a journey's status strip on the overview
+DAY, WEEK = timedelta(days=1), timedelta(days=7)  # the overview's windows (storage.hourly)
 ROBOT_ALIVE = timedelta(minutes=10)  # a robot that beat within this is shown as running
 
 
@@ -59,9 +61,9 @@ class StoreSource:
     # ---- dashboard ----------------------------------------------------------------------
 
     def overview(self, now: datetime, *, history: bool = True) -> list[JourneyOverview]:
-        day = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=1),
+        day = {a.journey: a for a in kpi.availability(self.store, since=hours_back(now, DAY),
                                                        until=now)}
-        week = {a.journey: a for a in kpi.availability(self.store, since=now - timedelta(days=7),
+        week = {a.journey: a for a in kpi.availability(self.store, since=hours_back(now, WEEK),
                                                         until=now)}
         latest = {r.journey: r for r in self.store.latest_runs()}
         strips = self.store.recent_runs_per_journey(HISTORY) if history else {}

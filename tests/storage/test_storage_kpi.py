@@ -268,7 +268,11 @@ def test_histogram_percentiles_within_their_bound_of_the_exact_nearest_rank(stor
     windows = [(None, None),
                (start + timedelta(minutes=7), start + timedelta(hours=59, minutes=1)),
                (start + timedelta(hours=2), start + timedelta(hours=20)),
-               (start + timedelta(minutes=3), start + timedelta(minutes=50))]
+               (start + timedelta(minutes=3), start + timedelta(minutes=50)),
+               # ends after the last run, mid-hour: that hour is read from its row
+               (start + timedelta(minutes=7), start + timedelta(hours=59, minutes=59,
+                                                                seconds=30))]
+    assert max(r.started_at for r in runs) < windows[-1][1]
     checked = 0
     for since, until in windows:
         for device in (None, "sim-1"):

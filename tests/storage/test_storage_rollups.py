@@ -195,7 +195,10 @@ def test_hourly_availability_equals_the_raw_runs(store: Store) -> None:
     windows = [(None, None),
                (start + timedelta(minutes=17), start + timedelta(hours=5, minutes=3)),
                (start + timedelta(hours=1), start + timedelta(hours=4)),
-               (start + timedelta(minutes=10), start + timedelta(minutes=50))]
+               (start + timedelta(minutes=10), start + timedelta(minutes=50)),
+               # after every run, mid-hour: its hour is read from the counters
+               (start + timedelta(minutes=17), start + timedelta(hours=5, minutes=59,
+                                                                 seconds=55))]
 
     def same() -> None:
         for since, until in windows:
