@@ -232,15 +232,16 @@ def _split(since: datetime | None, until: datetime | None
 
 
 def _stored_end(source: Any, until: datetime | None) -> datetime | None:
-    """`until`, or the end of its hour when no stored run starts at or after it (a window
-    ending now): the hour row then holds exactly the window's part of that hour, so the
-    window reads it instead of the hour's runs (one index probe)."""
-    if until is None or until == hourly.floor_hour(until):
+    """`until`, or the end of its UTC day when no stored run starts at or after it (a window
+    ending now): that day's rows then hold exactly the window's part of it, so the window
+    reads the day's (or hours') rows instead of the runs of a ragged last hour (one index
+    probe)."""
+    if until is None or until == timings.floor_day(until):
         return until
     db = database_of(source)
     with db.read() as session:
         later = session.scalar(select(RunRow.id).where(RunRow.started_at >= until).limit(1))
-    return until if later is not None else hourly.ceil_hour(until)
+    return until if later is not None else timings.floor_day(until) + timedelta(days=1)
 
 
 def availability(

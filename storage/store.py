@@ -332,10 +332,10 @@ class Store:
         with self.db.read() as session:
             return queries.recent_runs_per_journey(session, limit)
 
-    def latest_runs(self) -> list[RunRecord]:
+    def latest_runs(self, *, with_transactions: bool = True) -> list[RunRecord]:
         """The last finished run of each journey."""
         with self.db.read() as session:
-            return queries.latest_runs(session)
+            return queries.latest_runs(session, with_transactions=with_transactions)
 
     def get_run(self, run_id: str) -> RunDetail | None:
         with self.db.read() as session:

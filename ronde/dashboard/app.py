@@ -22,6 +22,7 @@ from ronde.dashboard.headers import SecurityHeaders
 from ronde.dashboard.login import login_routes
 from ronde.dashboard.pages import page_routes
 from ronde.dashboard.settings import DashboardSettings
+from ronde.dashboard.strips import strip
 from ronde.report.charts import step_timeline
 from ronde.report.formatting import environment
 from ronde.report.source import ReadSource
@@ -62,6 +63,7 @@ def create_app(
     `figures` feed the journey, runs, incident and status pages (StoreFigures);
     `alert_window` is ronde.yaml's `alerts.defaults.window`, for /metrics."""
     env = environment("ronde.dashboard")
+    env.filters["strip"] = strip
     artifacts_root = Path(artifacts_dir)
     access = Access(settings or DashboardSettings())
 

@@ -65,7 +65,7 @@ class StoreSource:
                                                        until=now)}
         week = {a.journey: a for a in kpi.availability(self.store, since=hours_back(now, WEEK),
                                                         until=now)}
-        latest = {r.journey: r for r in self.store.latest_runs()}
+        latest = {r.journey: r for r in self.store.latest_runs(with_transactions=False)}
         strips = self.store.recent_runs_per_journey(HISTORY) if history else {}
         verdicts = reporting.latest_verdicts(self.store.db)
         names = reporting.journey_names(self.store.db)
