@@ -20,8 +20,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
 from emulators.exceptions import AppiumCrashed, AppiumNotInstalled, AppiumServerError
 from emulators.faults import state_dir
 from emulators.project import appium_bin, appium_home, project_root
@@ -164,6 +162,10 @@ class AppiumServer:
         raise AssertionError("unreachable")
 
     def _wait_ready(self) -> None:
+        # imported here: `ronde run` imports this module for DEMO_ENV even when it reuses a
+        # running Appium, and httpx costs it ~50 ms; starting Appium takes seconds anyway
+        import httpx
+
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             self.check()

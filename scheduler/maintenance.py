@@ -16,13 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from apscheduler.triggers.base import BaseTrigger
 
 from journeys.model import Journey
 from robots.devices import DeviceSpec
-from scheduler.crontab import cron_trigger
+
+if TYPE_CHECKING:
+    from apscheduler.triggers.base import BaseTrigger
 
 _TICK = timedelta(microseconds=1)
 
@@ -135,4 +136,8 @@ def _zone(value: object) -> tzinfo:
 
 @lru_cache(maxsize=256)
 def _cron(expression: str, tz: tzinfo) -> BaseTrigger:
+    # imported here: ronde.config reads windows for every `ronde run`, which never evaluates
+    # one, and APScheduler costs that call ~40 ms
+    from scheduler.crontab import cron_trigger
+
     return cron_trigger(expression, tz)

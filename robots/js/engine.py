@@ -17,7 +17,7 @@ import json
 import re
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import quickjs
 
@@ -27,7 +27,9 @@ from journeys.model import Position
 from journeys.results import Category
 from journeys.variables import Variables
 from robots.exceptions import ScriptError
-from robots.js.http import HttpBinding, HttpFailed
+
+if TYPE_CHECKING:
+    from robots.js.http import HttpBinding
 
 MEMORY_LIMIT = 64 * 1024 * 1024
 _MEMORY_SLACK = 1024 * 1024  # within this of the limit, a thrown `null` is QuickJS out of memory
@@ -174,6 +176,9 @@ class ScriptEngine:
             self.console.append(self.masker.mask(str(line)[:MAX_LOG_CHARS]))
 
     def _request(self, method: str, url: str, params: str) -> str:
+        # imported here: httpx costs every `ronde run` ~50 ms, and few scripts make requests
+        from robots.js.http import HttpBinding, HttpFailed
+
         if self._http is None:
             self._http = HttpBinding()
         try:

@@ -27,7 +27,6 @@ from journeys.model import Journey
 from journeys.parser import load_journeys
 from journeys.results import Category, RunResult, Status
 from robots.devices import DeviceSpec
-from robots.junit import write_junit
 from robots.pick import NoDevice, pick_device
 from ronde.commands.terminate import Terminated, exit_on_terminate
 
@@ -98,6 +97,8 @@ def command(journeys: tuple[str, ...], config_path: str | None, device_name: str
                     sys.stdout.flush()
                 _print_result(out, result)
     if junit_path:
+        from robots.junit import write_junit  # ElementTree: only for --junit
+
         write_junit(Path(junit_path), results)
     if any(r.status in (Status.FAILED, Status.ERROR) for r in results):
         raise SystemExit(1)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ from click.testing import CliRunner
 from emulators import faults
 from emulators.capabilities import DEMO_SHOP
 from ronde.cli import main
+from storage import Store
 from tests.robots.conftest import EXAMPLES, shop_env
 
 pytestmark = pytest.mark.appium
@@ -66,8 +69,6 @@ def test_run_json_junit_and_storage(appium_server: Any, sim_udid: str, tmp_path:
     assert suite.get("tests") == "2" and suite.get("failures") == "0"
     assert len(suite.findall(".//testcase")) == 2
 
-    from storage import Store
-
     with Store.open(f"sqlite:///{tmp_path}/ronde.db") as store:
         stored = {r.run_id for r in store.runs()}
     assert {run["run_id"] for run in runs} <= stored
@@ -109,3 +110,52 @@ def test_run_device_refuses_ios_device_for_android_journey(tmp_path: Path) -> No
     assert result.exit_code == 2, result.output
     assert "device 'iphone' (appium) cannot run" in result.stderr
     assert "platformName android" in result.stderr
+
+
+# A call pays for every module it imports: a run must not import the scheduler's APScheduler,
+# httpx (only a script's `http.*` does), Pillow (screenshots kept as they are), a PostgreSQL
+# driver for SQLite, nor anything of SQL with --no-store.
+NOT_LOADED = ("apscheduler", "httpx", "PIL", "psycopg")
+SQL = ("sqlalchemy", "storage", "alembic")
+RUN_THEN_LIST = f"""
+import json, sys
+from ronde.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+loaded = [m for m in {NOT_LOADED + SQL!r} if m in sys.modules]
+print(json.dumps({{"code": code, "loaded": loaded}}), file=sys.stderr)
+"""
+
+
+def test_a_run_imports_no_scheduler_nor_httpx_and_no_sql_without_storing(
+        appium_server: Any, sim_udid: str, tmp_path: Path) -> None:
+    cfg = config(tmp_path, appium_server.url, sim_udid)
+    said = {}
+    for flags in ((), ("--no-store",)):
+        done = subprocess.run(
+            [sys.executable, "-c", RUN_THEN_LIST, "run", str(EXAMPLES / "maestro-home-smoke.yaml"),
+             "--config", str(cfg), "--json", *flags],
+            env=shop_env(), capture_output=True, text=True, timeout=120, check=False)
+        said[flags] = json.loads(done.stderr.splitlines()[-1]), json.loads(done.stdout)
+    (stored, stored_run), (not_stored, not_stored_run) = said[()], said[("--no-store",)]
+    assert stored["code"] == 0 and not set(stored["loaded"]) & set(NOT_LOADED), stored
+    assert not_stored == {"code": 0, "loaded": []}
+    with Store.open(f"sqlite:///{tmp_path}/ronde.db") as store:
+        run = store.get_run(stored_run["run_id"])
+        assert run is not None and run.run.status == "passed"
+        assert store.get_run(not_stored_run["run_id"]) is None
+
+
+def test_a_store_that_cannot_open_is_said_and_the_run_goes_on(
+        appium_server: Any, sim_udid: str, tmp_path: Path) -> None:
+    cfg = config(tmp_path, appium_server.url, sim_udid)
+    (tmp_path / "a-file").write_text("not a folder")
+    cfg.write_text(cfg.read_text().replace(f"sqlite:///{tmp_path}/ronde.db",
+                                           f"sqlite:///{tmp_path}/a-file/ronde.db"))
+    result = invoke(str(EXAMPLES / "maestro-home-smoke.yaml"), "--config", str(cfg), "--json")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stderr.split())  # as wrapped by the console
+    assert "cannot open storage (FileExistsError: " in said and "runs are not stored" in said
+    assert json.loads(result.stdout)["status"] == "passed"
