@@ -63,15 +63,17 @@ class Histogram:
     pending: list[str] = field(default_factory=list)  # encoded buckets not yet added
 
     def settle(self) -> dict[int, int]:
-        """Add the pending encoded buckets: identical `bucket:count` pairs are counted in C
-        (Counter), so a window of thousands of hour rows decodes in milliseconds."""
+        """Add the pending encoded buckets: identical tokens are counted in C (Counter), so
+        only distinct ones cost Python work. An hour's buckets mostly hold one value, written
+        as the bare bucket (`encode`): a day of hour rows then has a few hundred distinct
+        tokens per transaction, not one per (bucket, count) pair (#13)."""
         if self.pending:
             buckets = self.buckets
-            for pair, times in Counter(",".join(self.pending).split(",")).items():
-                if pair:
-                    b, _, n = pair.partition(":")
+            for token, times in Counter(",".join(self.pending).split(",")).items():
+                if token:
+                    b, colon, n = token.partition(":")
                     key = int(b)
-                    buckets[key] = buckets.get(key, 0) + int(n) * times
+                    buckets[key] = buckets.get(key, 0) + (int(n) if colon else 1) * times
             self.pending.clear()
         return self.buckets
 
@@ -128,13 +130,7 @@ class Histogram:
         return self.max
 
     def encode(self) -> str:
-        """`bucket:count` pairs, ascending, comma-separated (what the hour rows store)."""
-        return ",".join(f"{b}:{n}" for b, n in sorted(self.settle().items()) if n)
-
-    @staticmethod
-    def decode_buckets(text: str) -> dict[int, int]:
-        out: dict[int, int] = {}
-        for pair in filter(None, text.split(",")):
-            b, _, n = pair.partition(":")
-            out[int(b)] = int(n)
-        return out
+        """`bucket:count` pairs, ascending, comma-separated, a count of 1 as the bare bucket
+        (what the hour and day rows store; `bucket:1` still reads back)."""
+        return ",".join(f"{b}:{n}" if n > 1 else str(b)
+                        for b, n in sorted(self.settle().items()) if n)

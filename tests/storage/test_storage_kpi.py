@@ -288,3 +288,18 @@ def test_histogram_percentiles_within_their_bound_of_the_exact_nearest_rank(stor
     for s in sliced:
         lo = slices.start(s.key[2])
         within(s, exact(s.key[:2], lo, min(slices.start(s.key[2] + 1), slices.until)))
+
+
+def test_stored_buckets_read_back_in_both_spellings() -> None:
+    """A bucket holding one value is stored bare (`412`), more as `412:3`; rows written before
+    (`412:1`) read back the same, and merged rows add up per bucket."""
+    h = histograms.Histogram.of([100.0, 100.5, 250.0, 250.2, 250.4, 900.0])
+    text_ = h.encode()
+    assert all(":" not in t or int(t.split(":")[1]) > 1 for t in text_.split(","))
+    assert ":" in text_ and "," in text_
+    old = ",".join(f"{b}:{n}" for b, n in sorted(h.buckets.items()))
+    merged = histograms.Histogram()
+    for encoded in (text_, old, ""):
+        merged.merge_encoded(encoded, 6 if encoded else 0, h.sum, h.min, h.max)
+    assert merged.settle() == {b: 2 * n for b, n in h.buckets.items()}
+    assert merged.count == 12 and merged.percentile(50) == h.percentile(50)
