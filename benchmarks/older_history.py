@@ -65,6 +65,25 @@ def copy_back(db: sqlite3.Connection, copy: int, days: int) -> None:
                                   "hour": shifted("hour", days)})
 
 
+COUNTERS = ("first_ok", "first_total", "first_errors", "rounds_ok", "rounds_total",
+            "rounds_errors", "failed_first", "flaky")
+
+
+def merge_days(db: sqlite3.Connection) -> None:
+    """Availability day rows summed again from the hour rows: the day where a copy meets the
+    next (the trial starts and ends mid-day) got a row from each; writing keeps one. (Timing
+    day rows hold histograms SQL cannot add: that day keeps two, which reads the same.)"""
+    if "span" not in columns(db, "availability_hours"):
+        return  # a trial from before migration 0007: no day rows
+    sums = ", ".join(f"SUM({c})" for c in COUNTERS)
+    midnight = "substr(hour, 1, 10) || ' 00:00:00.000000'"
+    db.execute("DELETE FROM availability_hours WHERE span = 24")
+    db.execute(f"INSERT INTO availability_hours (journey_id, hour, span, device_id, "
+               f"{', '.join(COUNTERS)}) SELECT journey_id, {midnight}, 24, device_id, {sums} "
+               f"FROM availability_hours WHERE span = 1 GROUP BY journey_id, {midnight}, "
+               "device_id")
+
+
 originals: dict[str, int] = {}
 
 
@@ -88,6 +107,8 @@ def main() -> None:
         db.commit()
         print(f"copy {copy}/{copies}: {copy * span} days back "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
+    merge_days(db)
+    db.commit()
     runs = db.execute("SELECT count(*) FROM runs").fetchone()[0]
     print(f"{args.target}: {runs} runs over {span * (copies + 1)} days "
           f"in {time.perf_counter() - started:.0f} s")

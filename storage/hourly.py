@@ -1,13 +1,17 @@
-"""Availability per journey and UTC hour, kept at write time, so windows cost their hours, not runs.
+"""Availability per journey and UTC hour and day, kept at write time, so windows cost their days
+and hours, not runs.
 
 One `availability_hours` row per (journey, hour, device of the first attempt) holds
 storage.kpi's counters for the rounds whose first attempt started in that hour on it: first
-attempts ok / judged / in error, round verdicts ok / judged / in error, and flakes. Each
-write recomputes the rows of the hours it touches from their runs (a few dozen rows through
-the runs (journey, started_at) index), so out-of-order results, confirmations and completed
-aborted runs all land right; on PostgreSQL an advisory lock per (journey, hour) makes the
-last writer see every committed run.
-`storage.kpi` adds whole hours from here to the raw edges of a window: the same figures.
+attempts ok / judged / in error, round verdicts ok / judged / in error, and flakes; beside
+them (`span` 24) one row per (journey, UTC day, device) adds up the day's hour rows, so 90
+days cost 90 rows per journey and device, not 2,160. Each write recomputes the rows of the
+hours it touches from their runs (a few dozen rows through the runs (journey, started_at)
+index), then the day's row from its hours, so out-of-order results, confirmations and
+completed aborted runs all land right; on PostgreSQL an advisory lock per (journey, day)
+makes the last writer see every committed run.
+`storage.kpi` adds whole days and hours from here to the raw edges of a window: the same
+figures.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, select, text
+from sqlalchemy import and_, bindparam, delete, func, insert, literal_column, select, text
 from sqlalchemy.orm import aliased
 
 from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
+from storage.types import UTCDateTime
 
 HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
 OK = ("passed", "degraded")
 
 
@@ -61,6 +67,18 @@ def hours_back(now: datetime, span: timedelta) -> datetime:
     holds the whole hours of the last `span` and the current one (between span - 1 h and
     span long), so it reads the rows kept at write time, not runs (#13)."""
     return ceil_hour(now) - span
+
+
+def floor_day(at: datetime) -> datetime:
+    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def lock(session: Any, name: str) -> None:
+    """On PostgreSQL, wait for the other writers of these rows: the next statement then sees
+    what they committed (READ COMMITTED). Held until the transaction ends."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(name.encode()) - 2**31
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 @lru_cache(maxsize=8)
@@ -123,20 +141,61 @@ def _tally(rows: Iterable[Any]) -> dict[Key, Counts]:
 
 
 def refresh(session: Any, journey_id: int, at: datetime) -> None:
-    """Recompute the rows of the hour `at` falls in from its runs (call after writing them)."""
+    """Recompute the journey's rows of the hour `at` falls in from its runs (call after
+    writing them), then its rows of that day from its hours. The one lock is the day's, taken
+    before the hour is read: an hour lock then a day lock deadlocked a load refreshing 10:00
+    and 11:00 with a robot refreshing 11:00 alone (each held what the other waited for)."""
     hour = floor_hour(at)
-    if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"{journey_id}@{hour.isoformat()}".encode()) - 2**31
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    lock(session, _day_lock(journey_id, at))
     table = AvailabilityHourRow.__table__
-    session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == hour))
+    session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == hour,
+                                        table.c.span == 1))
     rows = _rows(_tally(_members(session, journey_id, hour, hour + HOUR)))
     if rows:
         session.execute(table.insert(), rows)
+    _refresh_day(session, journey_id, floor_day(at))
 
 
-def _rows(tallied: dict[Key, Counts]) -> list[dict[str, Any]]:
-    return [{"journey_id": j, "hour": h, "device_id": d, **{c: getattr(n, c) for c in COLUMNS}}
+def refresh_day(session: Any, journey_id: int, at: datetime) -> None:
+    """Recompute the journey's rows of the UTC day `at` falls in from its hour rows (a prune
+    that deleted some of them)."""
+    lock(session, _day_lock(journey_id, at))
+    _refresh_day(session, journey_id, floor_day(at))
+
+
+def _day_lock(journey_id: int, at: datetime) -> str:
+    return f"availability-day:{journey_id}@{floor_day(at).isoformat()}"
+
+
+def _refresh_day(session: Any, journey_id: int, day: datetime) -> None:
+    table = AvailabilityHourRow.__table__
+    session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == day,
+                                        table.c.span == 24))
+    session.execute(_day_sums(), {"journey_id": journey_id, "day": day, "next_day": day + DAY})
+
+
+@lru_cache(maxsize=1)
+def _day_sums() -> Any:
+    """INSERT the day rows of one journey's day, summed in SQL from its hour rows (bound by
+    `journey_id`, `day` and `next_day`): one statement, whatever the devices."""
+    t = AvailabilityHourRow.__table__
+    day = bindparam("day", type_=UTCDateTime())
+    sums = (
+        select(t.c.journey_id, day, literal_column("24"), t.c.device_id,
+               *(func.sum(t.c[c]) for c in COLUMNS))
+        .where(t.c.journey_id == bindparam("journey_id"), t.c.span == 1, t.c.hour >= day,
+               t.c.hour < bindparam("next_day", type_=UTCDateTime()))
+        .group_by(t.c.journey_id, t.c.device_id)
+    )
+    return insert(t).from_select(["journey_id", "hour", "span", "device_id", *COLUMNS], sums)
+
+
+def _rows(tallied: dict[Key, Counts], span: int | None = None) -> list[dict[str, Any]]:
+    """Rows to insert; hour rows (no `span`) leave it to the column's default, 1, which lets
+    migration 0005 write them with this code before the column exists."""
+    extra = {} if span is None else {"span": span}
+    return [{"journey_id": j, "hour": h, "device_id": d, **extra,
+             **{c: getattr(n, c) for c in COLUMNS}}
             for (j, h, d), n in sorted(tallied.items(),
                                        key=lambda kv: (*kv[0][:2], kv[0][2] or 0))]
 
@@ -148,30 +207,67 @@ def root_start(session: Any, round_id: str) -> tuple[int, datetime] | None:
     return None if row is None else (row[0], row[1])
 
 
-def rebuild(session: Any) -> int:
-    """Recompute every row from the runs; returns the rows written."""
+def rebuild(session: Any, days: bool = True) -> int:
+    """Recompute every row from the runs, hours then days (not `days`: hour rows only, for
+    migration 0005, which runs before the `span` column exists); returns the rows written."""
     table = AvailabilityHourRow.__table__
     session.execute(delete(table))
-    rows = _rows(_tally(_members(session, None, None, None, yield_per=10_000)))
-    if rows:
-        session.execute(table.insert(), rows)
-    return len(rows)
+    tallied = _tally(_members(session, None, None, None, yield_per=10_000))
+    summed: dict[Key, Counts] = {}
+    for (j, h, d), counts in tallied.items() if days else ():
+        summed.setdefault((j, floor_day(h), d), Counts()).add(counts)
+    written = 0
+    for rows in (_rows(tallied), _rows(summed, span=24)):
+        for start in range(0, len(rows), 5_000):
+            session.execute(table.insert(), rows[start:start + 5_000])
+        written += len(rows)
+    return written
+
+
+def ceil_day(at: datetime) -> datetime:
+    floor = floor_day(at)
+    return floor if floor == at else floor + DAY
+
+
+Range = tuple[datetime | None, datetime | None]
+
+
+def spans(since: datetime | None, until: datetime | None) -> list[tuple[int, Range]]:
+    """[since, until) (hour-aligned, None: unbounded) as the ranges of rows that cover it once:
+    its whole UTC days from the day rows (`span` 24), the hours before and after them from the
+    hour rows (`span` 1)."""
+    first = None if since is None else ceil_day(since)
+    last = None if until is None else floor_day(until)
+    if first is not None and last is not None and first >= last:
+        return [(1, (since, until))]
+    out: list[tuple[int, Range]] = [(24, (first, last))]
+    if since is not None and first is not None and since < first:
+        out.append((1, (since, first)))
+    if until is not None and last is not None and last < until:
+        out.append((1, (last, until)))
+    return out
 
 
 def totals(session: Any, journey: str | None, since: datetime | None,
            until: datetime | None, device: str | None = None) -> dict[str, Counts]:
-    """Per journey key, the counters of the whole hours in [since, until) (hour-aligned), of
-    the rounds whose first attempt ran on `device` when given."""
+    """Per journey key, the counters of the whole hours in [since, until) (hour-aligned): its
+    whole days from the day rows, the other hours from the hour rows; of the rounds whose
+    first attempt ran on `device` when given."""
     t = AvailabilityHourRow
-    query = (select(JourneyRow.key, *(func.sum(getattr(t, c)) for c in COLUMNS))
-             .join(JourneyRow, t.journey_id == JourneyRow.id).group_by(JourneyRow.key))
+    base = (select(JourneyRow.key, *(func.sum(getattr(t, c)) for c in COLUMNS))
+            .join(JourneyRow, t.journey_id == JourneyRow.id).group_by(JourneyRow.key))
     if journey is not None:
-        query = query.where(JourneyRow.key == journey)
+        base = base.where(JourneyRow.key == journey)
     if device is not None:
-        query = query.join(DeviceRow, t.device_id == DeviceRow.id).where(
+        base = base.join(DeviceRow, t.device_id == DeviceRow.id).where(
             DeviceRow.name == device)
-    if since is not None:
-        query = query.where(t.hour >= since)
-    if until is not None:
-        query = query.where(t.hour < until)
-    return {row[0]: Counts(*(int(v or 0) for v in row[1:])) for row in session.execute(query)}
+    out: dict[str, Counts] = {}
+    for span, (lo, hi) in spans(since, until):
+        query = base.where(t.span == span)
+        if lo is not None:
+            query = query.where(t.hour >= lo)
+        if hi is not None:
+            query = query.where(t.hour < hi)
+        for row in session.execute(query):
+            out.setdefault(row[0], Counts()).add(Counts(*(int(v or 0) for v in row[1:])))
+    return out

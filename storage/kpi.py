@@ -28,7 +28,7 @@ Definitions (every ratio is a fraction 0..1, None when there is nothing to divid
 - Hour of day is the UTC hour of the run's start.
 
 Where figures come from: availability and flakes add the counters kept per journey, device
-and UTC hour (storage.hourly) to the runs of the window's ragged edges; response and load
+and UTC hour or day (storage.hourly) to the runs of the window's ragged edges; response and load
 times, transaction success and the load flag merge the rows kept per journey, device,
 transaction and UTC hour or day (storage.timings) with the same tally of the edges' runs
 (`transactions`, one line per transaction: those rows come added up in SQL). So

@@ -351,16 +351,23 @@ class ResponseTotalsRow(Base):
 
 
 class AvailabilityHourRow(Base):
-    """storage.kpi's availability counters per journey, UTC hour and device of the rounds'
-    first attempts, kept at write time (storage.hourly)."""
+    """storage.kpi's availability counters per journey, device of the rounds' first attempts
+    and UTC hour (`span` 1) or UTC day (`span` 24, `hour` its midnight), kept at write time
+    (storage.hourly). Indexed span first: a read wants one span, and a day row sits beside
+    the hour row of its midnight."""
 
     __tablename__ = "availability_hours"
-    __table_args__ = (Index("ix_availability_hours_journey_id_hour", "journey_id", "hour"),
-                      Index("ix_availability_hours_hour", "hour"))
+    __table_args__ = (
+        Index("ix_availability_hours_journey_id_span_hour", "journey_id", "span", "hour"),
+        Index("ix_availability_hours_span_hour", "span", "hour"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(ForeignKey("journeys.id", ondelete="CASCADE"))
     hour: Mapped[datetime] = mapped_column(UTCDateTime())
+    # hours the row covers, 1 or 24; hour rows are written without it (migration 0005 writes
+    # them with storage.hourly before the column exists)
+    span: Mapped[int] = mapped_column(Integer, server_default="1")
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     first_ok: Mapped[int] = mapped_column(Integer)
     first_total: Mapped[int] = mapped_column(Integer)

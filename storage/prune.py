@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -72,18 +73,15 @@ def prune(db: Database, *, before: datetime, artifacts_dir: Path | None) -> Prun
             select(RunRow.journey_id).where(RunRow.started_at >= hourly.floor_hour(before),
                                             RunRow.started_at < before).distinct()).scalars())
         runs = session.execute(delete(RunRow).where(old)).rowcount
-        session.execute(delete(AvailabilityHourRow).where(
-            AvailabilityHourRow.hour < hourly.floor_hour(before)))
-        t = TimingHourRow
-        session.execute(delete(t).where(t.span == 1, t.hour < hourly.floor_hour(before)))
-        days = set(session.execute(select(t.journey_id).where(  # the cutoff's day is recounted
-            t.span == 24, t.hour == timings.floor_day(before))).scalars())
-        session.execute(delete(t).where(t.span == 24, t.hour <= timings.floor_day(before)))
-        for journey_id in sorted(hours):
-            hourly.refresh(session, journey_id, before)
-            timings.refresh(session, journey_id, before)
-        for journey_id in sorted(days - hours):
-            timings.refresh_day(session, journey_id, before)
+        # The cutoff's hour is recounted from its kept runs, the cutoff's day from its kept
+        # hours; every availability lock before every timing lock, journeys in order, as
+        # writes take them (runs.TouchedHours): no deadlock with a writer.
+        for t, module in ((AvailabilityHourRow, hourly), (TimingHourRow, timings)):
+            for journey_id in sorted(hours | _delete_hours_before(session, t, before)):
+                if journey_id in hours:
+                    module.refresh(session, journey_id, before)
+                else:
+                    module.refresh_day(session, journey_id, before)
         old_incidents = (IncidentRow.state == "resolved") & (IncidentRow.resolved_at < before)
         incident_notifications = session.execute(
             delete(NotificationRow).where(
@@ -104,6 +102,16 @@ def prune(db: Database, *, before: datetime, artifacts_dir: Path | None) -> Prun
         incidents=incidents, notifications=incident_notifications + loose,
         heartbeats=heartbeats,
     )
+
+
+def _delete_hours_before(session: Any, t: Any, before: datetime) -> set[int]:
+    """Delete a table's hour rows (`span` 1) before the cutoff's hour and its day rows (24) up
+    to the cutoff's day; returns the journeys whose row of that day must be recounted."""
+    session.execute(delete(t).where(t.span == 1, t.hour < hourly.floor_hour(before)))
+    day = hourly.floor_day(before)
+    cut = set(session.execute(select(t.journey_id).where(t.span == 24, t.hour == day)).scalars())
+    session.execute(delete(t).where(t.span == 24, t.hour <= day))
+    return cut
 
 
 def _remove_empty_parents(folder: Path, root: Path) -> None:

@@ -8,7 +8,7 @@ never with the history kept. Slice i covers [since + i·width, since + (i+1)·wi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -33,6 +33,15 @@ class Slices:
     since: datetime
     until: datetime
     count: int
+    # computed once: a 90-day status page asks every journey's bars for their bounds (#13)
+    width_s: int = field(init=False, repr=False, compare=False)
+    width: timedelta = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        span = max((self.until - self.since).total_seconds(), 1.0)
+        width_s = max(math.ceil(span / self.count), 1)
+        object.__setattr__(self, "width_s", width_s)
+        object.__setattr__(self, "width", timedelta(seconds=width_s))
 
     @classmethod
     def of(cls, since: datetime, until: datetime, count: int) -> Slices:
@@ -50,15 +59,6 @@ class Slices:
         last = int(now.timestamp()) // w * w
         since = datetime.fromtimestamp(last - (count - 1) * w, UTC)
         return cls(since, since + timedelta(seconds=count * w), count)
-
-    @property
-    def width(self) -> timedelta:
-        return timedelta(seconds=self.width_s)
-
-    @property
-    def width_s(self) -> int:
-        span = max((self.until - self.since).total_seconds(), 1.0)
-        return max(math.ceil(span / self.count), 1)
 
     def start(self, index: int) -> datetime:
         return self.since + index * self.width
@@ -180,29 +180,35 @@ def _hourly_availability(db: Database | Any, journey: str, slices: Slices
 def hourly_availability(db: Database | Any, slices: Slices, journey: str | None = None
                         ) -> dict[str, list[AvailabilitySlice]]:
     """Per journey (every one when None), availability per slice of whole UTC hours, from
-    the hourly counters in one query (the status page: every journey's days at once)."""
+    the counters kept at write time in one query (the status page: every journey's days at
+    once); slices of whole UTC days read the day rows, 90 days costing 90 rows per journey
+    and device."""
     if not _on_hours(slices):
         raise ValueError("slices of whole UTC hours only")
     t = AvailabilityHourRow
+    on_days = slices.width_s % 86_400 == 0 and all(
+        at == hourly.floor_day(at) for at in (slices.since, slices.until))
     index = _slice(t.hour, slices)
     query = (
-        select(JourneyRow.key, index, *(func.sum(getattr(t, c)) for c in hourly.COLUMNS))
+        select(JourneyRow.key, index, *(func.sum(c) for c in (
+            t.first_ok, t.first_total, t.first_errors, t.rounds_ok, t.rounds_total)))
         .join(JourneyRow, t.journey_id == JourneyRow.id)
-        .where(t.hour >= slices.since, t.hour < slices.until)
+        .where(t.span == (24 if on_days else 1), t.hour >= slices.since,
+               t.hour < slices.until)
         .group_by(JourneyRow.key, index.element)
+        .order_by(index.element)
     )
     if journey is not None:
         query = query.where(JourneyRow.key == journey)
     database = database_of(db)
     with database.read() as session:
-        rows = sorted(session.execute(query).all(), key=lambda row: (row[0], row[1]))
+        rows = session.execute(query).all()
     out: dict[str, list[AvailabilitySlice]] = {}
-    for row in rows:
-        c = hourly.Counts(*(int(v or 0) for v in row[2:]))
-        out.setdefault(row[0], []).append(AvailabilitySlice(
-            int(row[1]), c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
-            c.rounds_total))
-    return out
+    for key, i, first_ok, first_total, errors, rounds_ok, rounds_total in rows:
+        out.setdefault(key, []).append(AvailabilitySlice(
+            int(i), int(first_ok), int(first_total), int(errors), int(rounds_ok),
+            int(rounds_total)))
+    return dict(sorted(out.items()))
 
 
 def cut(slices: Slices) -> kpi.Cut:

@@ -7,27 +7,26 @@ leaving out `error` runs), plus whether the transaction measured a load time; th
 no transaction holds the runs' `load` measurements. Rows are per hour of the *run's own*
 start. Each write recomputes the rows of the hours it touches from their runs (a few dozen
 transactions through the runs (journey, started_at) index), so replays, completed aborted
-runs and prunes land right; on PostgreSQL an advisory lock per (journey, hour) makes the last
-writer see every committed run. `storage.kpi` merges whole hours from here with the raw
+runs and prunes land right; on PostgreSQL an advisory lock per (journey, UTC day) makes the
+last writer see every committed run. `storage.kpi` merges whole hours from here with the raw
 `Cell`s of a window's ragged edges (`raw_cells`, the same tally).
 """
 
 from __future__ import annotations
 
 import math
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, case, delete, func, select, text
+from sqlalchemy import Integer, Text, bindparam, case, delete, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.histograms import Histogram
-from storage.hourly import floor_hour
+from storage.hourly import floor_day, floor_hour, lock
 from storage.models import MeasurementRow, RunRow, TimingHourRow, TransactionRow
 
 HOUR = timedelta(hours=1)
@@ -173,37 +172,33 @@ def _order(key: Key) -> tuple[Any, ...]:
     return (j, h, -1 if d is None else d, "" if name is None else "\x01" + name)
 
 
-def floor_day(at: datetime) -> datetime:
-    return at.replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _lock(session: Any, name: str) -> None:
-    """On PostgreSQL, wait for the other writers of these rows: the next statement then sees
-    what they committed (READ COMMITTED)."""
-    if session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(name.encode()) - 2**31
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-
-
 def refresh(session: Any, journey_id: int, at: datetime) -> None:
     """Recompute the journey's rows of the hour `at` falls in from its runs (after writing
-    them), then its row of that day from its hours. Callers refresh hours in time order, so
-    the day locks come after the hour locks, in order too: no deadlock."""
+    them), then its row of that day from its hours. The one lock is the day's, taken before
+    the hour is read (as storage.hourly does): an hour lock then a day lock deadlocked a load
+    refreshing 10:00 and 11:00 with a robot refreshing 11:00 alone."""
     hour = floor_hour(at)
-    _lock(session, f"timings:{journey_id}@{hour.isoformat()}")
+    lock(session, _day_lock(journey_id, at))
     table = TimingHourRow.__table__
     session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == hour,
                                         table.c.span == 1))
     rows = _rows(raw_cells(session, journey_id, hour, hour + HOUR))
     if rows:
         session.execute(table.insert(), rows)
-    refresh_day(session, journey_id, at)
+    _refresh_day(session, journey_id, floor_day(at))
 
 
 def refresh_day(session: Any, journey_id: int, at: datetime) -> None:
     """Recompute the journey's rows of the UTC day `at` falls in from its hour rows."""
-    day = floor_day(at)
-    _lock(session, f"timings-day:{journey_id}@{day.isoformat()}")
+    lock(session, _day_lock(journey_id, at))
+    _refresh_day(session, journey_id, floor_day(at))
+
+
+def _day_lock(journey_id: int, at: datetime) -> str:
+    return f"timings-day:{journey_id}@{floor_day(at).isoformat()}"
+
+
+def _refresh_day(session: Any, journey_id: int, day: datetime) -> None:
     table = TimingHourRow.__table__
     session.execute(delete(table).where(table.c.journey_id == journey_id, table.c.hour == day,
                                         table.c.span == 24))

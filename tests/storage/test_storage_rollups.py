@@ -5,18 +5,21 @@ and after migration 0004 backfills them on an existing database."""
 from __future__ import annotations
 
 import random
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from journeys.results import RunResult
 from ronde.cli import main
-from storage import Store, kpi, reporting, runs, series, timings
+from storage import Store, hourly, kpi, reporting, runs, series, timings
 from storage.migrate import downgrade, head_revision, upgrade
 from storage.models import AvailabilityHourRow, ResponseTotalsRow, RunTotalsRow
 from storage.serialize import JourneyInfo
@@ -139,15 +142,17 @@ def test_migration_backfills_the_totals_on_an_existing_database(store: Store) ->
 
 
 def rounds_over_hours(store: Store, seed: int = 7,
-                      record: Callable[[RunResult], object] | None = None) -> datetime:
-    """Six hours of rounds: flakes, confirmed failures, error-only rounds, confirmations stored
-    before their first attempt (spool replays), an aborted run completed later; each result
-    goes to `record` (default: the store's)."""
+                      record: Callable[[RunResult], object] | None = None,
+                      start: datetime = datetime(2026, 5, 1, 9, 0, tzinfo=UTC),
+                      aborted: str = "aborted", rounds: int = 72) -> datetime:
+    """Six hours of rounds (`rounds` every five minutes) from `start`: flakes, confirmed
+    failures, error-only rounds, confirmations stored before their first attempt (spool
+    replays), an aborted run (id `aborted`) completed later; each result goes to `record`
+    (default: the store's)."""
     record = record or store.record_run
     rng = random.Random(seed)
-    start = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     late: list[Any] = []
-    for k in range(72):
+    for k in range(rounds):
         at = start + timedelta(minutes=5 * k, seconds=rng.randrange(240))
         journey = rng.choice(("shop-login", "shop-search"))
         first = result(journey, rng.choice(("passed", "passed", "failed", "degraded", "error")),
@@ -165,7 +170,7 @@ def rounds_over_hours(store: Store, seed: int = 7,
             record(r)
     for r in late:
         record(r)
-    store.start_run("aborted", "shop-login", "sim-1", start + timedelta(hours=2, minutes=2))
+    store.start_run(aborted, "shop-login", "sim-1", start + timedelta(hours=2, minutes=2))
     store.close_aborted_runs()
     return start
 
@@ -303,3 +308,185 @@ def test_transactions_merged_in_sql_equal_the_per_device_merge(store: Store) -> 
                         f.times.p99) == (s.times.count, s.times.min, s.times.max, s.times.p50,
                                          s.times.p95, s.times.p99)
                 assert f.times.mean == pytest.approx(s.times.mean, rel=1e-12)
+
+
+DAY0 = datetime(2026, 5, 1, tzinfo=UTC)
+H = timedelta(hours=1)
+# Windows over rounds_over_days: whole days only, days with hours around them, ragged edges,
+# hours inside one day, unbounded ends.
+DAY_WINDOWS = ((None, None), (DAY0, DAY0 + 72 * H), (DAY0 + 22 * H, DAY0 + 58 * H),
+               (DAY0 + timedelta(hours=21, minutes=17), DAY0 + timedelta(hours=61, minutes=3)),
+               (DAY0 + 24 * H, DAY0 + 26 * H), (None, DAY0 + timedelta(hours=25, minutes=30)),
+               (DAY0 + timedelta(hours=26, minutes=20), None))
+
+
+def rounds_over_days(store: Store, record: Callable[[RunResult], object] | None = None) -> None:
+    """Rounds on three UTC days: four hours across the midnight of May 2, two more on May 3
+    from 09:00, and shop-cart's one round on May 2 at 02:40 (a day row, no run at 01:xx)."""
+    rounds_over_hours(store, record=record, start=DAY0 + 22 * H, rounds=48)
+    rounds_over_hours(store, seed=8, record=record, start=DAY0 + 57 * H, aborted="aborted-8",
+                      rounds=24)
+    (record or store.record_run)(result("shop-cart", device="sim-3",
+                                        at=DAY0 + timedelta(hours=26, minutes=40)))
+
+
+def figures_over_days(store: Store, raw: bool = False,
+                      windows: tuple[tuple[Any, Any], ...] = DAY_WINDOWS) -> list[Any]:
+    """Availability and flakes over `windows` (every journey, one journey on one device), then
+    each journey's day bars: from the stored rows, or (`raw`) straight from the runs."""
+    availability = kpi._raw_availability if raw else kpi.availability
+    flakes = kpi._raw_flake_rate if raw else kpi.flake_rate
+    out: list[Any] = []
+    for since, until in windows:
+        for journey, device in ((None, None), ("shop-login", "sim-2")):
+            out += [availability(store, journey, since, until, device),
+                    flakes(store, journey, since, until, device)]
+    slices = series.Slices.of(DAY0, DAY0 + 72 * H, 3)
+    if not raw:
+        return [*out, series.hourly_availability(store.db, slices)]
+    days: dict[str, list[series.AvailabilitySlice]] = {}
+    for i in range(slices.count):
+        for a in kpi._raw_availability(store, None, slices.start(i), slices.start(i + 1), None):
+            days.setdefault(a.journey, []).append(series.AvailabilitySlice(
+                i, a.first_ok, a.first_total, a.first_errors, a.rounds_ok, a.rounds_total))
+    return [*out, days]
+
+
+def day_rows(store: Store) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The stored availability day rows, and the sums of the hour rows per journey, UTC day
+    and device: what they should be."""
+    t = AvailabilityHourRow
+    with store.db.read() as session:
+        stored = session.execute(select(t.journey_id, t.hour, t.span, t.device_id,
+                                        *(getattr(t, c) for c in hourly.COLUMNS))).all()
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for j, at, span, device, *counts in stored:
+        if span == 1:
+            found = sums.setdefault((j, hourly.floor_day(at), device), [0] * len(counts))
+            found[:] = [a + b for a, b in zip(found, counts, strict=True)]
+    days = [(j, at, device, *counts) for j, at, span, device, *counts in stored if span == 24]
+    assert {span for _, _, span, *_ in stored} <= {1, 24}
+    return sorted(days, key=str), sorted(((*key, *c) for key, c in sums.items()), key=str)
+
+
+def test_availability_day_rows_add_up_their_hours_and_windows_read_them_right(
+    store: Store,
+) -> None:
+    bulk_over_days(store)
+    days, recount = day_rows(store)
+    assert days == recount
+    in_may = {(j, at) for j, at, *_ in days if at < DAY0 + 72 * H}
+    assert len(in_may) == 7  # two journeys on three days, shop-cart on one
+    assert figures_over_days(store) == figures_over_days(store, raw=True)
+    assert sum(a.rounds_total for a in kpi.availability(store, since=DAY0,
+                                                         until=DAY0 + 72 * H)) > 50
+    # one run at a time: an aborted run completed (error -> passed), a new round on May 3
+    store.record_run(result("shop-login", "passed", run_id="aborted",
+                            at=DAY0 + timedelta(hours=24, minutes=2)))
+    store.record_run(result("shop-cart", "failed", device="sim-3", at=DAY0 + 50 * H))
+    assert figures_over_days(store) == figures_over_days(store, raw=True)
+    assert day_rows(store)[0] == day_rows(store)[1]
+    kept = rows_of_hours(store)
+    assert store.rebuild_totals()[2] == len(kept) - len(timings_rows(store))
+    assert rows_of_hours(store) == kept
+
+
+def timings_rows(store: Store) -> list[tuple[Any, ...]]:
+    with store.db.read() as session:
+        return timings.stored_rows(session)
+
+
+def bulk_over_days(store: Store) -> None:
+    """rounds_over_days loaded in one transaction (each touched hour refreshed once, as a
+    trial load does): quicker to fill, the rows writing keeps all the same."""
+    pending: list[RunResult] = []
+    rounds_over_days(store, record=pending.append)
+    touched = runs.TouchedHours()
+    with store.db.transaction() as session:
+        for r in pending:
+            runs.record_run(session, r, JourneyInfo(key=r.journey), NOW, touched)
+        touched.refresh(session)
+
+
+def test_a_prune_cutting_a_day_in_two_keeps_the_day_rows_right(store: Store) -> None:
+    bulk_over_days(store)
+    bulk = rows_of_hours(store)
+    store.rebuild_totals()
+    assert rows_of_hours(store) == bulk
+    # in an hour with rounds, before shop-cart's only one (its day row alone is recounted);
+    # then past May 2's last round (every row of May 2 goes)
+    for cutoff in (DAY0 + timedelta(hours=25, minutes=30), DAY0 + timedelta(hours=29, minutes=30)):
+        store.clock = lambda cutoff=cutoff: cutoff
+        assert store.prune(timedelta(0), None).runs > 0
+        days, recount = day_rows(store)
+        assert days == recount
+        windows = DAY_WINDOWS[:3]  # everything; whole days; days and hours
+        assert figures_over_days(store, windows=windows) == \
+            figures_over_days(store, raw=True, windows=windows)
+        kept = rows_of_hours(store)
+        store.rebuild_totals()
+        assert rows_of_hours(store) == kept
+    assert {at for _, at, *_ in days if at < DAY0 + 72 * H} == {DAY0 + 48 * H}  # May 3's only
+
+
+def test_migration_0007_backfills_the_availability_day_rows(store: Store) -> None:
+    """A database at 0006 (availability without day rows) upgraded to 0007 gets the day rows
+    writing would have kept, so the same rows and figures."""
+    fill(store)
+    bulk_over_days(store)
+    kept = rows_of_hours(store), figures_over_days(store)
+    assert downgrade(store.db.engine, "0006") == "0006"
+    with store.db.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("availability_hours")}
+        assert "span" not in columns and "first_ok" in columns
+        hours = conn.execute(select(func.count()).select_from(AvailabilityHourRow)).scalar()
+    assert 0 < hours < len(kept[0]) - len(timings_rows(store))  # the day rows went
+    assert upgrade(store.db.engine) == head_revision() == "0007"
+    assert (rows_of_hours(store), figures_over_days(store)) == kept
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("refresh", [hourly.refresh, timings.refresh], ids=["hourly", "timings"])
+def test_refreshes_of_one_day_wait_for_each_other_without_deadlock(
+    postgres_url: str, tmp_path: Path, refresh: Callable[[Any, int, datetime], None],
+) -> None:
+    """On PostgreSQL, a bulk load refreshing 10:00 then 11:00 and a robot refreshing 11:00
+    alone, the robot starting between the load's two hours: it waits for the load's commit,
+    neither deadlocks (an hour lock then a day lock would: the robot holding 11:00, waiting for
+    the day the load holds), and the rows are a recount."""
+    store = Store.open(postgres_url, spool_path=tmp_path / "s.jsonl", environ={})
+    try:
+        for minute in (5, 65):
+            store.record_run(result("shop-login", at=DAY0 + timedelta(hours=10, minutes=minute),
+                                    transactions=(tx("Login", 100.0 + minute),)))
+        with store.db.engine.connect() as conn:
+            journey_id = conn.execute(text(
+                "SELECT id FROM journeys WHERE key = 'shop-login'")).scalar_one()
+        failures: list[BaseException] = []
+
+        def robot() -> None:
+            try:
+                with store.db.transaction() as session:
+                    refresh(session, journey_id, DAY0 + 11 * H)
+            except BaseException as e:  # reported by the assert below
+                failures.append(e)
+
+        with store.db.transaction() as load:
+            refresh(load, journey_id, DAY0 + 10 * H)
+            waiting = threading.Thread(target=robot)
+            waiting.start()
+            deadline = time.monotonic() + 15
+            with store.db.engine.connect() as conn:
+                while not conn.execute(text("SELECT count(*) FROM pg_locks WHERE "
+                                            "locktype = 'advisory' AND NOT granted")).scalar():
+                    assert time.monotonic() < deadline and waiting.is_alive(), failures
+                    time.sleep(0.05)
+                    conn.rollback()
+            refresh(load, journey_id, DAY0 + 11 * H)
+        waiting.join(timeout=30)
+        assert failures == [] and not waiting.is_alive()
+        kept = rows_of_hours(store)
+        store.rebuild_totals()
+        assert rows_of_hours(store) == kept and len(kept) == 6  # two hours and their day, twice
+    finally:
+        store.close()
