@@ -10,6 +10,8 @@ robot's writer thread), reads `READ_TIMEOUT_MS`, so a locked database is a quick
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -82,11 +84,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # recipe, which also gives Alembic real transactional DDL on SQLite.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    _wal(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _wal(cursor: Any) -> None:
+    """Switch the file to WAL (once per file; a no-op after). Robots opening a new file at
+    once race for the lock the switch takes, and SQLite may answer "locked" at once instead
+    of waiting its busy timeout: retry within that timeout, then let the error speak."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def _sqlite_begin(connection: Connection) -> None:
