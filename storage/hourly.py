@@ -93,14 +93,25 @@ def _members_query(journey: bool, since: bool, until: bool) -> Any:
                root.status.label("first"),
                member.status, member.attempt, member.started_at.label("member_at"))
         .join(member, and_(member.round_id == root.run_id, member.is_open.is_(False)))
-        .where(root.run_id == root.round_id, root.is_open.is_(False))
+        .where(root.run_id == root.round_id)
     )
+    return bound_runs(query, root, journey, since, until)
+
+
+def bound_runs(query: Any, run: Any, journey: bool, since: bool, until: bool,
+               device: bool = False) -> Any:
+    """`query` on the finished `run` rows, bound by the parameters `journey_id`, `since`,
+    `until` and `device_id` where the flags say: statements built once per shape and run
+    with their values (building one cost more than running it on every write, #13)."""
+    query = query.where(run.is_open.is_(False))
     if journey:
-        query = query.where(root.journey_id == bindparam("journey_id"))
+        query = query.where(run.journey_id == bindparam("journey_id"))
+    if device:
+        query = query.where(run.device_id == bindparam("device_id"))
     if since:
-        query = query.where(root.started_at >= bindparam("since"))
+        query = query.where(run.started_at >= bindparam("since"))
     if until:
-        query = query.where(root.started_at < bindparam("until"))
+        query = query.where(run.started_at < bindparam("until"))
     return query
 
 

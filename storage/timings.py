@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Text, bindparam, case, delete, func, select
+from sqlalchemy import Integer, Text, case, delete, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage.histograms import Histogram
-from storage.hourly import floor_day, floor_hour, lock
+from storage.hourly import bound_runs, floor_day, floor_hour, lock
 from storage.models import MeasurementRow, RunRow, TimingHourRow, TransactionRow
 
 HOUR = timedelta(hours=1)
@@ -68,7 +68,7 @@ def _transactions(journey: bool, since: bool, until: bool, device: bool) -> Any:
         .select_from(TransactionRow)
         .join(RunRow, TransactionRow.run_pk == RunRow.id)
     )
-    return _bounded(query, journey, since, until, device)
+    return bound_runs(query, RunRow, journey, since, until, device)
 
 
 @lru_cache(maxsize=32)
@@ -79,23 +79,7 @@ def _loads(journey: bool, since: bool, until: bool, device: bool) -> Any:
         .join(RunRow, MeasurementRow.run_pk == RunRow.id)
         .where(MeasurementRow.name == "load")
     )
-    return _bounded(query, journey, since, until, device)
-
-
-def _bounded(query: Any, journey: bool, since: bool, until: bool, device: bool) -> Any:
-    """Finished runs, bound by the parameters `journey_id`, `since`, `until` and `device_id`
-    where the flags say. Statements are built once per shape (lru_cache above): building one
-    cost more than running it on every write (#13)."""
-    query = query.where(RunRow.is_open.is_(False))
-    if journey:
-        query = query.where(RunRow.journey_id == bindparam("journey_id"))
-    if device:
-        query = query.where(RunRow.device_id == bindparam("device_id"))
-    if since:
-        query = query.where(RunRow.started_at >= bindparam("since"))
-    if until:
-        query = query.where(RunRow.started_at < bindparam("until"))
-    return query
+    return bound_runs(query, RunRow, journey, since, until, device)
 
 
 def _run_rows(session: Any, build: Callable[..., Any], options: dict[str, Any],

@@ -182,12 +182,8 @@ def test_a_bulk_load_refreshing_each_hour_once_keeps_the_rows_a_rebuild_finds(
     at the end: the same derived rows as recounting every run."""
     pending: list[RunResult] = []
     rounds_over_hours(store, record=pending.append)
-    touched = runs.TouchedHours()
-    with store.db.transaction() as session:
-        for r in pending:
-            runs.record_run(session, r, JourneyInfo(key=r.journey), NOW, touched)
-        assert len(touched.availability) > 6 and len(touched.timings) > 6
-        touched.refresh(session)
+    hours, timing_hours = bulk_load(store, pending)
+    assert hours > 6 and timing_hours > 6
     bulk = rows_of_hours(store), read_figures(store)
     assert len(bulk[0]) > 60
     store.rebuild_totals()
@@ -401,11 +397,19 @@ def bulk_over_days(store: Store) -> None:
     trial load does): quicker to fill, the rows writing keeps all the same."""
     pending: list[RunResult] = []
     rounds_over_days(store, record=pending.append)
+    bulk_load(store, pending)
+
+
+def bulk_load(store: Store, results: list[RunResult]) -> tuple[int, int]:
+    """Record `results` in one transaction, each touched hour refreshed once at the end;
+    returns how many (journey, hour) availability and timing rows were touched."""
     touched = runs.TouchedHours()
     with store.db.transaction() as session:
-        for r in pending:
+        for r in results:
             runs.record_run(session, r, JourneyInfo(key=r.journey), NOW, touched)
+        counts = len(touched.availability), len(touched.timings)
         touched.refresh(session)
+    return counts
 
 
 def test_a_prune_cutting_a_day_in_two_keeps_the_day_rows_right(store: Store) -> None:
