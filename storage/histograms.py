@@ -69,11 +69,15 @@ class Histogram:
         tokens per transaction, not one per (bucket, count) pair (#13)."""
         if self.pending:
             buckets = self.buckets
+            get = buckets.get
             for token, times in Counter(",".join(self.pending).split(",")).items():
-                if token:
-                    b, colon, n = token.partition(":")
+                if ":" in token:
+                    b, _, n = token.partition(":")
                     key = int(b)
-                    buckets[key] = buckets.get(key, 0) + (int(n) if colon else 1) * times
+                    buckets[key] = get(key, 0) + int(n) * times
+                elif token:
+                    key = int(token)
+                    buckets[key] = get(key, 0) + times
             self.pending.clear()
         return self.buckets
 
@@ -105,8 +109,13 @@ class Histogram:
 
     def merge(self, other: Histogram) -> None:
         self.pending.extend(other.pending)
-        for b, n in other.buckets.items():
-            self.buckets[b] = self.buckets.get(b, 0) + n
+        if not self.buckets:  # the first of a merge: copied in C
+            self.buckets = dict(other.buckets)
+        else:
+            buckets = self.buckets
+            get = buckets.get
+            for b, n in other.buckets.items():
+                buckets[b] = get(b, 0) + n
         self.count += other.count
         self.sum += other.sum
         self.min = min(self.min, other.min)
@@ -114,20 +123,33 @@ class Histogram:
 
     def percentile(self, p: float) -> float:
         """Nearest rank ceil(p·n/100), read in its bucket (see the module)."""
+        return self.percentiles(p)[0]
+
+    def percentiles(self, *ps: float) -> tuple[float, ...]:
+        """`percentile` of each of `ps`, in one walk of the buckets."""
         if not self.count:
             raise ValueError("no values")
-        rank = max(1, math.ceil(p * self.count / 100 - 1e-9))
-        if rank == 1:
-            return self.min
-        if rank == self.count:
-            return self.max
-        seen = 0
-        buckets = self.settle()
-        for b in sorted(buckets):
-            seen += buckets[b]
-            if seen >= rank:
-                return min(max(middle(b), self.min), self.max)
-        return self.max
+        ranks = [max(1, math.ceil(p * self.count / 100 - 1e-9)) for p in ps]
+        found: dict[int, float] = {1: self.min, self.count: self.max}
+        wanted = sorted({r for r in ranks if r not in found})
+        if wanted:
+            buckets = self.settle()
+            seen = 0
+            target = wanted.pop(0)
+            for b in sorted(buckets):
+                seen += buckets[b]
+                if seen >= target:
+                    value = min(max(middle(b), self.min), self.max)
+                    found[target] = value
+                    while wanted and seen >= wanted[0]:
+                        found[wanted.pop(0)] = value
+                    if not wanted:
+                        break
+                    target = wanted.pop(0)
+            else:
+                for rank in (target, *wanted):
+                    found.setdefault(rank, self.max)
+        return tuple(found[r] for r in ranks)
 
     def encode(self) -> str:
         """`bucket:count` pairs, ascending, comma-separated, a count of 1 as the bare bucket

@@ -57,6 +57,21 @@ def floor_hour(at: datetime) -> datetime:
     return at.replace(minute=0, second=0, microsecond=0)
 
 
+Range = tuple[datetime | None, datetime | None]  # [since, until); None: unbounded
+
+
+def joined(ranges: Iterable[Range]) -> list[Range]:
+    """Ranges in time order, those that touch made one: a window whose slices cut every hour
+    reads its runs in one statement, not one per hour."""
+    out: list[Range] = []
+    for lo, hi in sorted(ranges, key=lambda r: (r[0] is not None, r[0] or datetime.min)):
+        if out and lo is not None and out[-1][1] == lo:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def ceil_hour(at: datetime) -> datetime:
     floor = floor_hour(at)
     return floor if floor == at else floor + HOUR

@@ -38,7 +38,7 @@ the figures are the ones the raw runs give (`ronde db rebuild` recomputes the ro
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -48,7 +48,7 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
-from storage import hourly, timings
+from storage import cellcache, hourly, timings
 from storage.engine import Database, translate_errors
 from storage.models import DeviceRow, JourneyRow, RunRow
 
@@ -391,7 +391,7 @@ class Cut:
     index: Callable[[datetime], int]
 
 
-Range = tuple[datetime | None, datetime | None]
+Range = hourly.Range
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,18 +406,6 @@ class _Plan:
     cut_hours: set[datetime]
 
 
-def _joined(ranges: Iterable[Range]) -> list[Range]:
-    """Ranges in time order, those that touch made one: a window whose slices cut every hour
-    reads its runs in one statement, not one per hour."""
-    out: list[Range] = []
-    for lo, hi in sorted(ranges, key=lambda r: (r[0] is not None, r[0] or datetime.min)):
-        if out and lo is not None and out[-1][1] == lo:
-            out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return out
-
-
 def _plan(since: datetime | None, until: datetime | None, boundaries: Sequence[datetime] = (),
           days: bool = True) -> _Plan:
     edges, whole = _split(since, until)
@@ -427,7 +415,7 @@ def _plan(since: datetime | None, until: datetime | None, boundaries: Sequence[d
         return _Plan(edges, [], [], set())
     start, end = whole
     cut_hours = {hourly.floor_hour(b) for b in inside if b != hourly.floor_hour(b)}
-    edges = _joined([*edges, *((h, h + hourly.HOUR) for h in cut_hours)])
+    edges = hourly.joined([*edges, *((h, h + hourly.HOUR) for h in cut_hours)])
     first = None if start is None else timings.floor_day(start + timedelta(days=1) - hourly.HOUR)
     last = None if end is None else timings.floor_day(end)
     if not days or (first is not None and last is not None and first >= last) or (
@@ -490,13 +478,11 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
         else:
             stored = timings.hour_cells if per_device or index is not None else \
                 timings.transaction_cells
-            for span, ranges in ((1, plan.hours), (24, plan.days)):
-                for lo, hi in ranges:
-                    for key, cell in stored(session, journey_id, lo, hi, device_id, span):
-                        if span == 1 and key[2] in plan.cut_hours:
-                            continue
-                        found.append((key if index is None else (*key[:4], index(key[2])),
-                                      cell))
+            for span, key, cell in cellcache.cache_of(db).read(
+                    session, stored, journey_id, plan.hours, plan.days, device_id):
+                if span == 1 and key[2] in plan.cut_hours:
+                    continue
+                found.append((key if index is None else (*key[:4], index(key[2])), cell))
     return [((journeys[j], None if d is None else devices[d], h, name, s), cell)
             for (j, d, h, name, s), cell in found]
 
@@ -531,9 +517,8 @@ def _stats(cells: Sequence[tuple[tuple[Any, ...], timings.Cell]], by: Sequence[s
 
 def _stats_of(groups: dict[Any, timings.Cell]) -> list[Stats]:
     return [
-        Stats(key=group, count=c.times.count, mean=c.times.sum / c.times.count,
-              min=c.times.min, max=c.times.max, p50=c.times.percentile(50),
-              p95=c.times.percentile(95), p99=c.times.percentile(99))
+        Stats(group, c.times.count, c.times.sum / c.times.count, c.times.min, c.times.max,
+              *c.times.percentiles(50, 95, 99))
         for group, c in sorted(groups.items(), key=lambda kv: _sortable(kv[0]))
         if c.times.count
     ]

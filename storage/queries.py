@@ -147,7 +147,8 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunB
         .order_by(JourneyRow.key, RunRow.started_at, RunRow.id)
     )
     out: dict[str, list[RunBrief]] = defaultdict(list)
-    for key, run_id, status, started_at, attempt, device in session.execute(query):
+    rows = session.connection().execute(query).all()  # plain rows: ORM loading cost 3x the SQL
+    for key, run_id, status, started_at, attempt, device in rows:
         out[key].append(RunBrief(run_id, status, started_at, attempt, device))
     return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 

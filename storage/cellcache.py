@@ -1,0 +1,181 @@
+"""Decoded timing cells of the hours that no longer change, kept between reads (#13).
+
+A dashboard asks for the same windows every few seconds (every transaction's last 24 h, a
+journey's last week), and decoding their hour and day rows again on each request was most of
+a page's time. `CellCache.read` splits a stored range at the hot edge, the top of the hour
+HOT before the latest run's start (runs started after it may still be recording, so their
+hours still change): the part before it is kept decoded,
+with a fingerprint of its rows (how many, and their summed counts, totals, successes, sums
+and extremes) that any write into it changes: a late result from the spool, a run that
+straddled the hour, `ronde db rebuild`, `ronde db prune`. Each read checks the fingerprint in
+one aggregate query and decodes only the part after the edge. An entry also expires after
+MAX_AGE_S: the bound on a change the fingerprint cannot see (a value moved up and another
+down by the same amount in the same range). Cached cells are shared: callers merge them into
+cells of their own (`timings.merged`), never change them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import bindparam, func, select
+
+from storage.engine import Database
+from storage.hourly import Range, floor_hour, joined
+from storage.models import RunRow, TimingHourRow
+from storage.timings import Cell, Key, floor_day
+
+#: Runs started this long before the latest one may still be running: their hours are
+#: read from their rows each time (a run that takes longer changes a cached hour: its
+#: fingerprint sees it).
+HOT = timedelta(minutes=10)
+#: Seconds an entry is trusted at most, whatever its fingerprint says.
+MAX_AGE_S = 300.0
+#: Ranges kept per database (least recently used dropped first).
+ENTRIES = 64
+
+Reader = Callable[[Any, int | None, datetime | None, datetime | None, int | None, int],
+                  Iterable[tuple[Key, Cell]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    fingerprint: tuple[Any, ...]
+    cells: list[tuple[Key, Cell]]
+    at: float
+
+
+class CellCache:
+    """One database's cached ranges (see the module)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._entries: OrderedDict[tuple[Any, ...], _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._clock = clock
+        self.hits = 0  # cold ranges served decoded (what tests and benchmarks look at)
+        self.misses = 0
+
+    def read(self, session: Any, reader: Reader, journey_id: int | None,
+             hours: Iterable[Range], days: Iterable[Range], device_id: int | None
+             ) -> list[tuple[int, Key, Cell]]:
+        """What `reader` yields for the hour ranges (span 1) and day ranges (span 24) of a
+        window, as (span, key, cell), the parts before the hot edge from the cache. Days are
+        read from day rows up to the edge's UTC day; that day and the next come from their
+        hour rows (a day row in progress changes with every run: it would cost the whole
+        day's decoding on each read), joined with the hour ranges they touch."""
+        latest = session.execute(_LATEST).scalar()
+        if latest is None:
+            return [(span, k, c) for span, ranges in ((1, hours), (24, days))
+                    for lo, hi in ranges
+                    for k, c in reader(session, journey_id, lo, hi, device_id, span)]
+        edge = floor_hour(latest - HOT)
+        day = floor_day(edge)
+        out: list[tuple[int, Key, Cell]] = []
+        by_hour = list(hours)
+        for lo, hi in days:
+            if lo is None or lo < day:
+                cold_end = day if hi is None or hi > day else hi
+                out += [(24, k, c) for k, c in self._cold(session, reader, journey_id, lo,
+                                                          cold_end, device_id, 24)]
+                lo = cold_end
+            if lo != hi:
+                by_hour.append((lo, hi))
+        for lo, hi in joined(by_hour):
+            out += [(1, k, c) for k, c in self._split(session, reader, journey_id, lo, hi,
+                                                      device_id, edge)]
+        return out
+
+    def _split(self, session: Any, reader: Reader, journey_id: int | None,
+               since: datetime | None, until: datetime | None, device_id: int | None,
+               edge: datetime) -> list[tuple[Key, Cell]]:
+        """Hour rows of the range: before `edge` from the cache, after it as stored."""
+        if since is not None and since >= edge:
+            return list(reader(session, journey_id, since, until, device_id, 1))
+        cold_end = edge if until is None or until > edge else until
+        cells = self._cold(session, reader, journey_id, since, cold_end, device_id, 1)
+        if cold_end == until:
+            return cells
+        return [*cells, *reader(session, journey_id, cold_end, until, device_id, 1)]
+
+    def _cold(self, session: Any, reader: Reader, journey_id: int | None,
+              since: datetime | None, until: datetime, device_id: int | None, span: int
+              ) -> list[tuple[Key, Cell]]:
+        key = (reader.__module__, reader.__qualname__, span, journey_id, device_id, since,
+               until)
+        fingerprint = _fingerprint(session, journey_id, since, until, device_id, span)
+        now = self._clock()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None and entry.fingerprint == fingerprint and \
+                    now - entry.at < MAX_AGE_S:
+                self._entries.move_to_end(key)
+                self.hits += 1
+                return entry.cells
+        cells = [(k, _decoded(c)) for k, c in reader(session, journey_id, since, until,
+                                                      device_id, span)]
+        with self._lock:
+            self.misses += 1
+            self._entries[key] = _Entry(fingerprint, cells, now)
+            self._entries.move_to_end(key)
+            while len(self._entries) > ENTRIES:
+                self._entries.popitem(last=False)
+        return cells
+
+
+_caches: WeakKeyDictionary[Database, CellCache] = WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def cache_of(db: Database) -> CellCache:
+    """The database's cache (one per Database object, gone with it)."""
+    with _caches_lock:
+        found = _caches.get(db)
+        if found is None:
+            _caches[db] = found = CellCache()
+        return found
+
+
+_LATEST = select(func.max(RunRow.started_at))  # the latest run's start: one index probe
+
+
+def _fingerprint(session: Any, journey_id: int | None, since: datetime | None,
+                 until: datetime, device_id: int | None, span: int) -> tuple[Any, ...]:
+    params = {"f_span": span, "f_until": until, "f_since": since, "f_journey": journey_id,
+              "f_device": device_id}
+    query = _fingerprint_query(since is not None, journey_id is not None, device_id is not None)
+    row = session.execute(query, {k: v for k, v in params.items() if v is not None}).one()
+    return tuple(row)
+
+
+@lru_cache(maxsize=16)
+def _fingerprint_query(since: bool, journey: bool, device: bool) -> Any:
+    t = TimingHourRow
+    query = select(func.count(), func.sum(t.count), func.sum(t.total), func.sum(t.ok),
+                   func.sum(t.sum_ms), func.min(t.min_ms), func.max(t.max_ms)).where(
+        t.span == bindparam("f_span"), t.hour < bindparam("f_until"))
+    if since:
+        query = query.where(t.hour >= bindparam("f_since"))
+    if journey:
+        query = query.where(t.journey_id == bindparam("f_journey"))
+    if device:
+        query = query.where(t.device_id == bindparam("f_device"))
+    return query
+
+
+def _decoded(cell: Cell) -> Cell:
+    """The cell with its buckets decoded once (a stored row keeps them as text until merged)."""
+    if cell.encoded is None:
+        return cell
+    out = Cell()
+    out.merge(cell)
+    out.times.settle()
+    out.times.sum = cell.times.sum
+    return out

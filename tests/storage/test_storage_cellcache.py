@@ -1,0 +1,134 @@
+"""The decoded hours a long-lived reader keeps (storage.cellcache) never show a stale figure: a
+late result written into a cached hour, a prune and a rebuild are all seen by the next read,
+which equals a fresh reader's, on both backends; entries expire and are bounded."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from storage import Store, cellcache, kpi, series, timings
+from storage.histograms import Histogram, middle
+from tests.storage.builders import result, tx
+from tests.storage.test_storage_rollups import DAY0, DAY_WINDOWS, H, rounds_over_days
+
+
+def read(store: Store) -> list[Any]:
+    """What the pages read over the windows: per-transaction lines, per device, load times,
+    and a journey's slices (a cut)."""
+    out: list[Any] = []
+    for since, until in DAY_WINDOWS:
+        out += [kpi.transactions(store, None, since, until),
+                kpi.response_times(store, ("journey", "transaction", "device"), None, since,
+                                   until),
+                kpi.load_times(store, ("journey", "device"), "shop-login", since, until)]
+    slices = series.Slices.of(DAY0, DAY0 + 72 * H, 12)
+    timing = series.timings(store.db, "shop-login", slices)
+    return [*out, timing.response_times(("transaction", "slice"))]
+
+
+def fresh(store_url: str, tmp_path: Any) -> list[Any]:
+    """The same figures from a new Store: nothing cached."""
+    other = Store.open(store_url, spool_path=tmp_path / "fresh.jsonl", environ={})
+    try:
+        return read(other)
+    finally:
+        other.close()
+
+
+def test_cached_hours_see_late_results_prunes_and_rebuilds(store: Store, store_url: str,
+                                                           tmp_path: Any) -> None:
+    rounds_over_days(store)
+    cache = cellcache.cache_of(store.db)
+    first = read(store)
+    assert first == fresh(store_url, tmp_path)
+    assert cache.misses > 0
+    misses, hits = cache.misses, cache.hits
+    assert read(store) == first
+    assert cache.misses == misses and cache.hits > hits  # served from the cache
+
+    # a result from the spool, long after its hour went cold, with a response seen nowhere else
+    store.record_run(result("shop-login", device="sim-2", at=DAY0 + timedelta(hours=23, minutes=7),
+                            transactions=(tx("Launch", 640.0, load=True),
+                                          tx("Login", 98_765.0))))
+    late = read(store)
+    assert late != first
+    assert late == fresh(store_url, tmp_path)
+    assert any(s.max == 98_765.0 for figures in late if isinstance(figures, list)
+               for s in figures if isinstance(s, kpi.Stats))
+
+    store.clock = lambda: DAY0 + timedelta(days=1, hours=2)
+    store.prune(timedelta(hours=1), None)  # runs before May 2, 01:00
+    pruned = read(store)
+    assert pruned != late
+    assert pruned == fresh(store_url, tmp_path)
+
+    store.rebuild_totals()
+    assert read(store) == pruned == fresh(store_url, tmp_path)
+
+
+def test_entries_expire_and_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A change no fingerprint sees lasts MAX_AGE_S at most; the least recently used range
+    goes first."""
+    rounds_over_days(store)
+    now = [0.0]
+    cache = cellcache.CellCache(clock=lambda: now[0])
+    monkeypatch.setattr(cellcache, "ENTRIES", 2)
+
+    def range_(hours: int) -> list[Any]:
+        with store.db.read() as session:
+            return cache.read(session, timings.hour_cells, None,
+                              [(DAY0 + 22 * H, DAY0 + (22 + hours) * H)], [], None)
+
+    cells = range_(3)
+    assert cells and (cache.misses, cache.hits) == (1, 0)
+    assert range_(3) == cells and (cache.misses, cache.hits) == (1, 1)
+    now[0] += cellcache.MAX_AGE_S
+    range_(3)
+    assert (cache.misses, cache.hits) == (2, 1)
+    range_(4)
+    range_(5)  # three ranges, two kept: the 3-hour one (least recently used) is dropped
+    range_(5)
+    range_(3)
+    assert (cache.misses, cache.hits) == (5, 2)
+
+
+def test_cached_cells_are_not_changed_by_the_reads_that_merge_them(store: Store) -> None:
+    """Pages merge the cached cells into their own: reading twice gives the same figures and
+    leaves the cached histograms as they were."""
+    rounds_over_days(store)
+    kpi.transactions(store)
+    cache = cellcache.cache_of(store.db)
+    cells = [c for entry in cache._entries.values() for _, c in entry.cells]
+    assert cells
+    before = [(c.ok, c.total, dict(c.times.buckets), c.times.count, c.times.sum) for c in cells]
+    figures = kpi.transactions(store), kpi.response_times(store, ("journey",))
+    assert (kpi.transactions(store), kpi.response_times(store, ("journey",))) == figures
+    assert [(c.ok, c.total, dict(c.times.buckets), c.times.count, c.times.sum)
+            for c in cells] == before
+
+
+def test_percentiles_in_one_walk_equal_each_percentile_alone() -> None:
+    rng = random.Random(3)
+    for size in (1, 2, 3, 17, 400):
+        h = Histogram.of(rng.lognormvariate(5, 1.2) for _ in range(size))
+        ps = [rng.choice((0, 1, 50, 95, 99, 99.9, 100)) for _ in range(5)]
+        assert h.percentiles(*ps) == tuple(h.percentiles(p)[0] for p in ps)
+        ranked = sorted(h.buckets.items())
+        for p in ps:  # the walk, written out: the bucket holding rank ceil(p n / 100)
+            rank = max(1, math.ceil(p * size / 100 - 1e-9))
+            seen, expected = 0, h.max
+            for b, n in ranked:
+                seen += n
+                if seen >= rank:
+                    expected = min(max(middle(b), h.min), h.max)
+                    break
+            if rank == 1:
+                expected = h.min
+            elif rank == size:
+                expected = h.max
+            assert h.percentiles(p)[0] == expected
