@@ -121,8 +121,41 @@ def latest_runs(session: Session, *, with_transactions: bool = True) -> list[Run
 
 def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunBrief]]:
     """Each journey's latest `limit` finished runs, oldest first, as briefs, in one
-    statement: per journey, the start of its `limit`-th latest run (one index read), then
-    the runs from there (an index range), whatever the history kept."""
+    statement that reads `limit` index entries per journey, whatever the history kept."""
+    query = (_latest_lateral(limit) if session.get_bind().dialect.name == "postgresql"
+             else _latest_from_cutoffs(limit))
+    out: dict[str, list[RunBrief]] = defaultdict(list)
+    rows = session.connection().execute(query).all()  # plain rows: ORM loading cost 3x the SQL
+    for key, run_id, status, started_at, attempt, device in rows:
+        out[key].append(RunBrief(run_id, status, started_at, attempt, device))
+    return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
+
+
+def _latest_lateral(limit: int) -> Select[Any]:
+    """PostgreSQL: per journey, its latest runs through (journey_id, started_at) backwards
+    (LATERAL). The cutoff form below made it scan every run (the planner cannot see the
+    cutoffs' values): 108 ms on 296 k runs, growing with the history."""
+    latest = (
+        select(RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
+               RunRow.device_id, RunRow.id)
+        .where(RunRow.journey_id == JourneyRow.id, RunRow.is_open.is_(False))
+        .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+        .limit(limit)
+        .lateral("latest")
+    )
+    return (
+        select(JourneyRow.key, latest.c.run_id, latest.c.status, latest.c.started_at,
+               latest.c.attempt, DeviceRow.name)
+        .select_from(JourneyRow)
+        .join(latest, literal(True))
+        .outerjoin(DeviceRow, latest.c.device_id == DeviceRow.id)
+        .order_by(JourneyRow.key, latest.c.started_at, latest.c.id)
+    )
+
+
+def _latest_from_cutoffs(limit: int) -> Select[Any]:
+    """SQLite (no LATERAL): per journey, the start of its `limit`-th latest run (one index
+    read), then the runs from there (an index range)."""
     recent = aliased(RunRow, name="recent")
     cutoff = (
         select(recent.started_at)
@@ -136,7 +169,7 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunB
     dawn = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
     cutoffs = select(JourneyRow.id.label("journey_id"), func.coalesce(cutoff, dawn).label(
         "since")).cte("cutoffs").prefix_with("MATERIALIZED")  # read first, then the runs
-    query = (
+    return (
         select(JourneyRow.key, RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
                DeviceRow.name)
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
@@ -146,11 +179,6 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunB
         .where(RunRow.is_open.is_(False))
         .order_by(JourneyRow.key, RunRow.started_at, RunRow.id)
     )
-    out: dict[str, list[RunBrief]] = defaultdict(list)
-    rows = session.connection().execute(query).all()  # plain rows: ORM loading cost 3x the SQL
-    for key, run_id, status, started_at, attempt, device in rows:
-        out[key].append(RunBrief(run_id, status, started_at, attempt, device))
-    return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 
 
 def _flat(rows: Sequence[Any]) -> list[tuple[Any, ...]]:

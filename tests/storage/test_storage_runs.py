@@ -260,3 +260,26 @@ def test_an_in_memory_database_works_for_quick_scripts(tmp_path: Path) -> None:
     with Store.open("sqlite://", spool_path=tmp_path / "s.jsonl") as store:
         store.record_run(result())
         assert len(store.runs()) == 1
+
+
+def test_recent_runs_per_journey_are_the_latest_finished_ones_oldest_first(store: Store) -> None:
+    """The overview's strips: per journey its latest N finished runs (open ones left out),
+    oldest first, runs sharing a start ordered by when they were stored, on both backends
+    (PostgreSQL reads them through LATERAL, SQLite from per-journey cutoffs)."""
+    order: dict[str, list[str]] = {}
+    for k in range(9):
+        for journey in ("shop-login", "shop-search"):
+            at = T0 + timedelta(minutes=5 * (k - k % 2))  # pairs share their start: ties
+            r = result(journey, "failed" if k == 3 else "passed", at=at,
+                       device="sim-2" if k % 3 else "sim-1")
+            store.record_run(r)
+            order.setdefault(journey, []).append(r.run_id)
+    store.start_run("still-open", "shop-login", "sim-1", T0 + timedelta(hours=1), host="r")
+    store.record_run(result("shop-cart", at=T0))
+    strips = store.recent_runs_per_journey(4)
+    assert {k: [b.run_id for b in v] for k, v in strips.items()} == {
+        "shop-login": order["shop-login"][-4:], "shop-search": order["shop-search"][-4:],
+        "shop-cart": [strips["shop-cart"][0].run_id]}
+    first = strips["shop-login"][0]
+    assert (first.status, first.attempt, first.device, first.started_at) == (
+        "passed", 1, "sim-2", T0 + timedelta(minutes=20))
