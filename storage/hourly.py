@@ -46,8 +46,14 @@ class Counts:
     flaky: int = 0
 
     def add(self, other: Counts) -> None:
-        for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+        self.first_ok += other.first_ok
+        self.first_total += other.first_total
+        self.first_errors += other.first_errors
+        self.rounds_ok += other.rounds_ok
+        self.rounds_total += other.rounds_total
+        self.rounds_errors += other.rounds_errors
+        self.failed_first += other.failed_first
+        self.flaky += other.flaky
 
 
 COLUMNS = tuple(f.name for f in fields(Counts))

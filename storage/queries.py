@@ -126,8 +126,8 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunB
              else _latest_from_cutoffs(limit))
     out: dict[str, list[RunBrief]] = defaultdict(list)
     rows = session.connection().execute(query).all()  # plain rows: ORM loading cost 3x the SQL
-    for key, run_id, status, started_at, attempt, device in rows:
-        out[key].append(RunBrief(run_id, status, started_at, attempt, device))
+    for key, *brief in rows:
+        out[key].append(RunBrief._make(brief))
     return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +47,9 @@ class TransactionStats:
     is_load: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class RunMark:
-    """One run in a status strip: enough to colour it and link to it."""
+class RunMark(NamedTuple):
+    """One run in a status strip: enough to colour it and link to it (a named tuple: an
+    overview makes 2 400 of them, and the strip's memo hashes each)."""
 
     run_id: str
     status: str

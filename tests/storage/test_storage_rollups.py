@@ -494,3 +494,11 @@ def test_refreshes_of_one_day_wait_for_each_other_without_deadlock(
         assert rows_of_hours(store) == kept and len(kept) == 6  # two hours and their day, twice
     finally:
         store.close()
+
+
+def test_counts_add_every_counter() -> None:
+    total = hourly.Counts()
+    total.add(hourly.Counts(*range(1, len(hourly.COLUMNS) + 1)))
+    total.add(hourly.Counts(*range(1, len(hourly.COLUMNS) + 1)))
+    assert [getattr(total, c) for c in hourly.COLUMNS] == [
+        2 * k for k in range(1, len(hourly.COLUMNS) + 1)]
