@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -31,7 +31,7 @@ from sqlalchemy import bindparam, func, select
 from storage.engine import Database
 from storage.hourly import Range, floor_hour, joined
 from storage.models import RunRow, TimingHourRow
-from storage.timings import Cell, Key, floor_day
+from storage.timings import Cell, Key, floor_day, merged
 
 #: Runs started this long before the latest one may still be running: their hours are
 #: read from their rows each time (a run that takes longer changes a cached hour: its
@@ -44,6 +44,16 @@ ENTRIES = 64
 
 Reader = Callable[[Any, int | None, datetime | None, datetime | None, int | None, int],
                   Iterable[tuple[Key, Cell]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """How a reader merges the cold cells before they are kept: `of` gives a cell's group
+    (None: leave it out), `id` names the grouping in the cache's key. A journey page's slices
+    over 90 days are ~100 groups, not 20 k hour cells to merge again on each request."""
+
+    id: Hashable
+    of: Callable[[int, Key], Hashable | None]  # (span, key) -> group
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +74,15 @@ class CellCache:
         self.misses = 0
 
     def read(self, session: Any, reader: Reader, journey_id: int | None,
-             hours: Iterable[Range], days: Iterable[Range], device_id: int | None
-             ) -> list[tuple[int, Key, Cell]]:
+             hours: Iterable[Range], days: Iterable[Range], device_id: int | None,
+             grouping: Grouping | None = None) -> list[tuple[int, Key, Cell]]:
         """What `reader` yields for the hour ranges (span 1) and day ranges (span 24) of a
         window, as (span, key, cell), the parts before the hot edge from the cache. Days are
         read from day rows up to the edge's UTC day; that day and the next come from their
         hour rows (a day row in progress changes with every run: it would cost the whole
-        day's decoding on each read), joined with the hour ranges they touch."""
+        day's decoding on each read), joined with the hour ranges they touch. With a
+        `grouping`, the cached part comes merged per group, each under the key of its first
+        cell (the cells it leaves out do not come)."""
         latest = session.execute(_LATEST).scalar()
         if latest is None:
             return [(span, k, c) for span, ranges in ((1, hours), (24, days))
@@ -84,32 +96,33 @@ class CellCache:
             if lo is None or lo < day:
                 cold_end = day if hi is None or hi > day else hi
                 out += [(24, k, c) for k, c in self._cold(session, reader, journey_id, lo,
-                                                          cold_end, device_id, 24)]
+                                                          cold_end, device_id, 24, grouping)]
                 lo = cold_end
             if lo != hi:
                 by_hour.append((lo, hi))
         for lo, hi in joined(by_hour):
             out += [(1, k, c) for k, c in self._split(session, reader, journey_id, lo, hi,
-                                                      device_id, edge)]
+                                                      device_id, edge, grouping)]
         return out
 
     def _split(self, session: Any, reader: Reader, journey_id: int | None,
                since: datetime | None, until: datetime | None, device_id: int | None,
-               edge: datetime) -> list[tuple[Key, Cell]]:
+               edge: datetime, grouping: Grouping | None) -> list[tuple[Key, Cell]]:
         """Hour rows of the range: before `edge` from the cache, after it as stored."""
         if since is not None and since >= edge:
             return list(reader(session, journey_id, since, until, device_id, 1))
         cold_end = edge if until is None or until > edge else until
-        cells = self._cold(session, reader, journey_id, since, cold_end, device_id, 1)
+        cells = self._cold(session, reader, journey_id, since, cold_end, device_id, 1,
+                           grouping)
         if cold_end == until:
             return cells
         return [*cells, *reader(session, journey_id, cold_end, until, device_id, 1)]
 
     def _cold(self, session: Any, reader: Reader, journey_id: int | None,
-              since: datetime | None, until: datetime, device_id: int | None, span: int
-              ) -> list[tuple[Key, Cell]]:
+              since: datetime | None, until: datetime, device_id: int | None, span: int,
+              grouping: Grouping | None) -> list[tuple[Key, Cell]]:
         key = (reader.__module__, reader.__qualname__, span, journey_id, device_id, since,
-               until)
+               until, None if grouping is None else grouping.id)
         fingerprint = _fingerprint(session, journey_id, since, until, device_id, span)
         now = self._clock()
         with self._lock:
@@ -121,6 +134,8 @@ class CellCache:
                 return entry.cells
         cells = [(k, _decoded(c)) for k, c in reader(session, journey_id, since, until,
                                                       device_id, span)]
+        if grouping is not None:
+            cells = _grouped(cells, span, grouping)
         with self._lock:
             self.misses += 1
             self._entries[key] = _Entry(fingerprint, cells, now)
@@ -168,6 +183,18 @@ def _fingerprint_query(since: bool, journey: bool, device: bool) -> Any:
     if device:
         query = query.where(t.device_id == bindparam("f_device"))
     return query
+
+
+def _grouped(cells: list[tuple[Key, Cell]], span: int, grouping: Grouping
+             ) -> list[tuple[Key, Cell]]:
+    first: dict[Hashable, Key] = {}
+    members = []
+    for key, cell in cells:
+        group = grouping.of(span, key)
+        if group is not None:
+            first.setdefault(group, key)
+            members.append((group, cell))
+    return [(first[group], cell) for group, cell in merged(members).items()]
 
 
 def _decoded(cell: Cell) -> Cell:

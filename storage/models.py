@@ -100,6 +100,10 @@ class RunRow(Base):
         # all runs to sort them, instead of walking ix_runs_started_at (0004)
         Index("ix_runs_open", "id", sqlite_where=text("is_open IS 1"),
               postgresql_where=text("is_open")),
+        # only failed and error runs: what the failures by category read (0008)
+        Index("ix_runs_failures", "journey_id", "started_at",
+              sqlite_where=text("status IN ('failed', 'error')"),
+              postgresql_where=text("status IN ('failed', 'error')")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,9 +26,12 @@ def read(store: Store) -> list[Any]:
                 kpi.response_times(store, ("journey", "transaction", "device"), None, since,
                                    until),
                 kpi.load_times(store, ("journey", "device"), "shop-login", since, until)]
-    slices = series.Slices.of(DAY0, DAY0 + 72 * H, 12)
-    timing = series.timings(store.db, "shop-login", slices)
-    return [*out, timing.response_times(("transaction", "slice"))]
+    for slices in (series.Slices.of(DAY0, DAY0 + 72 * H, 12),  # on the hours
+                   series.Slices.of(DAY0 + timedelta(hours=21, minutes=17),  # cutting hours
+                                    DAY0 + timedelta(hours=61, minutes=3), 7)):
+        timing = series.timings(store.db, "shop-login", slices)
+        out += [timing.response_times(("transaction", "slice")), timing.load_times(("slice",))]
+    return out
 
 
 def fresh(store_url: str, tmp_path: Any) -> list[Any]:
