@@ -100,6 +100,22 @@ def test_entries_expire_and_are_bounded(store: Store, monkeypatch: pytest.Monkey
     assert (cache.misses, cache.hits) == (5, 2)
 
 
+def test_cells_kept_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    rounds_over_days(store)
+    cache = cellcache.CellCache()
+
+    def range_(hours: int) -> int:
+        with store.db.read() as session:
+            return len(cache.read(session, timings.hour_cells, None,
+                                  [(DAY0 + 22 * H, DAY0 + (22 + hours) * H)], [], None))
+
+    monkeypatch.setattr(cellcache, "CELLS", range_(3) + 1)  # one range fits, not two
+    range_(4)  # the 3-hour range goes
+    range_(3)  # the 4-hour one goes
+    range_(3)
+    assert (cache.misses, cache.hits) == (3, 1)
+
+
 def test_cached_cells_are_not_changed_by_the_reads_that_merge_them(store: Store) -> None:
     """Pages merge the cached cells into their own: reading twice gives the same figures and
     leaves the cached histograms as they were."""
