@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from operator import add
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
@@ -198,16 +201,39 @@ class _Template:
     def render(self, found: Iterable[ResponseHistogram]) -> str:
         out = [self.header]
         for h in found:
-            journey, transaction = _label(h.journey), _label(h.transaction)
-            head, _, tail = (self.bucket.replace(_J, journey).replace(_T, transaction)
-                             .partition(_L))
-            out.extend(f"{head}{le}{tail} {floatToGoString(n)}\n"
-                       for le, n in zip(_LE, h.buckets, strict=True))
-            count = floatToGoString(h.count)
-            for line, value in ((self.inf, count), (self.count, count),
-                                (self.sum, floatToGoString(h.sum_ms / 1000))):
-                out.append(f"{line.replace(_J, journey).replace(_T, transaction)} {value}\n")
+            bucket_lines, inf, count_line, sum_line = self._series(h.journey, h.transaction)
+            out += map(add, bucket_lines, map(_counted, h.buckets))
+            count = _counted(h.count)
+            out += (inf, count, count_line, count, sum_line,
+                    floatToGoString(h.sum_ms / 1000), "\n")
         return "".join(out)
+
+    def _series(self, journey: str, transaction: str) -> tuple[tuple[str, ...], str, str, str]:
+        """A series' lines up to their values, written once per process: the labels of 400
+        transactions × 92 bounds do not change from one scrape to the next."""
+        key = (self.bucket, self.inf, self.count, self.sum, journey, transaction)
+        found = _SERIES.get(key)
+        if found is None:
+            j, t = _label(journey), _label(transaction)
+            head, _, tail = self.bucket.replace(_J, j).replace(_T, t).partition(_L)
+            found = (tuple(f"{head}{le}{tail} " for le in _LE),
+                     *(f"{line.replace(_J, j).replace(_T, t)} "
+                       for line in (self.inf, self.count, self.sum)))
+            if len(_SERIES) >= _SERIES_KEPT:
+                _SERIES.clear()
+            _SERIES[key] = found
+        return found
+
+
+#: Lines of the series seen, per template (cleared when it holds more series than that).
+_SERIES: dict[tuple[str, ...], tuple[Any, ...]] = {}
+_SERIES_KEPT = 20_000
+
+
+@lru_cache(maxsize=1 << 16)
+def _counted(n: int) -> str:
+    """A count as prometheus-client writes it, and its line's end (counts repeat a lot)."""
+    return floatToGoString(n) + "\n"
 
 
 def _label(value: str) -> str:

@@ -14,13 +14,17 @@ transaction (an aborted run completed later moves from `error` to its real statu
 from __future__ import annotations
 
 import bisect
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from storage.models import (
     DeviceRow,
@@ -177,14 +181,23 @@ def run_counts(executor: Any) -> dict[tuple[str, str, str], int]:
 
 
 def response_totals(executor: Any) -> dict[tuple[str, str], tuple[dict[int, int], int, float]]:
-    """(journey, transaction) -> ({bucket: count}, count, sum ms) since the store began."""
+    """(journey, transaction) -> ({bucket: count}, count, sum ms) since the store began. Read
+    as plain rows, sorted per series (every /metrics scrape reads all of them: ~37 k for 400
+    transactions; the ORM's row loading cost as much as the SQL)."""
+    t = ResponseTotalsRow
+    query = select(t.journey, t.transaction, t.bucket, t.count, t.sum_ms).order_by(
+        t.journey, t.transaction)
+    connection = executor.connection() if isinstance(executor, Session) else executor
     out: dict[tuple[str, str], tuple[dict[int, int], int, float]] = {}
-    rows = executor.execute(select(ResponseTotalsRow.journey, ResponseTotalsRow.transaction,
-                                   ResponseTotalsRow.bucket, ResponseTotalsRow.count,
-                                   ResponseTotalsRow.sum_ms))
-    for journey, name, bucket, count, sum_ms in rows:
-        buckets, total, total_ms = out.get((journey, name), ({}, 0, 0.0))
-        if count:
-            buckets[int(bucket)] = buckets.get(int(bucket), 0) + int(count)
-        out[(journey, name)] = (buckets, total + int(count), total_ms + float(sum_ms))
-    return {k: v for k, v in out.items() if v[1]}
+    for series, rows in groupby(connection.execute(query).all(), key=itemgetter(0, 1)):
+        buckets: dict[int, int] = {}
+        total = 0
+        sums = []
+        for _, _, bucket, count, sum_ms in rows:
+            if count:
+                buckets[bucket] = buckets.get(bucket, 0) + count
+                total += count
+            sums.append(sum_ms)
+        if total:
+            out[series] = (buckets, total, math.fsum(sums))
+    return out
