@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, func, select
@@ -44,6 +44,7 @@ MAX_AGE_S = 300.0
 ENTRIES = 64
 CELLS = 20_000
 
+T = TypeVar("T")
 Reader = Callable[[Any, int | None, datetime | None, datetime | None, int | None, int],
                   Iterable[tuple[Key, Cell]]]
 
@@ -61,7 +62,8 @@ class Grouping:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     fingerprint: tuple[Any, ...]
-    cells: list[tuple[Key, Cell]]
+    value: Any
+    size: int  # cells
     at: float
 
 
@@ -127,6 +129,18 @@ class CellCache:
         key = (reader.__module__, reader.__qualname__, span, journey_id, device_id, since,
                until, None if grouping is None else grouping.id)
         fingerprint = _fingerprint(session, journey_id, since, until, device_id, span)
+
+        def decode() -> list[tuple[Key, Cell]]:
+            cells = [(k, _decoded(c)) for k, c in reader(session, journey_id, since, until,
+                                                          device_id, span)]
+            return cells if grouping is None else _grouped(cells, span, grouping)
+
+        return self.kept(key, fingerprint, decode, len)
+
+    def kept(self, key: Hashable, fingerprint: tuple[Any, ...], compute: Callable[[], T],
+             size: Callable[[T], int]) -> T:
+        """`compute()`'s value, kept under `key` while `fingerprint` stays the same (and for
+        MAX_AGE_S at most); `size` counts its cells against CELLS."""
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
@@ -134,20 +148,23 @@ class CellCache:
                     now - entry.at < MAX_AGE_S:
                 self._entries.move_to_end(key)
                 self.hits += 1
-                return entry.cells
-        cells = [(k, _decoded(c)) for k, c in reader(session, journey_id, since, until,
-                                                      device_id, span)]
-        if grouping is not None:
-            cells = _grouped(cells, span, grouping)
+                return entry.value  # type: ignore[no-any-return]
+        value = compute()
         with self._lock:
             self.misses += 1
             old = self._entries.pop(key, None)
-            self._cells += len(cells) - (0 if old is None else len(old.cells))
-            self._entries[key] = _Entry(fingerprint, cells, now)
+            self._cells += size(value) - (0 if old is None else old.size)
+            self._entries[key] = _Entry(fingerprint, value, size(value), now)
             while len(self._entries) > ENTRIES or (self._cells > CELLS and
                                                    len(self._entries) > 1):
-                self._cells -= len(self._entries.popitem(last=False)[1].cells)
-        return cells
+                self._cells -= self._entries.popitem(last=False)[1].size
+        return value
+
+    def hot_day(self, session: Any) -> datetime | None:
+        """The UTC day whose rows may still change as runs are recorded (that of the hot
+        edge); None when nothing is stored."""
+        latest = session.execute(_LATEST).scalar()
+        return None if latest is None else floor_day(floor_hour(latest - HOT))
 
 
 _caches: WeakKeyDictionary[Database, CellCache] = WeakKeyDictionary()
@@ -161,6 +178,12 @@ def cache_of(db: Database) -> CellCache:
         if found is None:
             _caches[db] = found = CellCache()
         return found
+
+
+def forget(db: Database) -> None:
+    """Drop the database's cache: the next reads start cold (a test measuring a cold read)."""
+    with _caches_lock:
+        _caches.pop(db, None)
 
 
 _LATEST = select(func.max(RunRow.started_at))  # the latest run's start: one index probe

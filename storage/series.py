@@ -18,7 +18,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.functions import FunctionElement
 
-from storage import hourly, kpi
+from storage import cellcache, hourly, kpi
 from storage.engine import Database, translate_errors
 from storage.kpi import count_if, database_of, in_bound_window, rounds_query, window_params
 from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
@@ -185,30 +185,63 @@ def hourly_availability(db: Database | Any, slices: Slices, journey: str | None 
     and device."""
     if not _on_hours(slices):
         raise ValueError("slices of whole UTC hours only")
-    t = AvailabilityHourRow
     on_days = slices.width_s % 86_400 == 0 and all(
         at == hourly.floor_day(at) for at in (slices.since, slices.until))
-    index = _slice(t.hour, slices)
+    database = database_of(db)
+    with database.read() as session:
+        if not (on_days and slices.width_s == 86_400):
+            rows = _availability_rows(session, slices, journey, slices.since, slices.until,
+                                      24 if on_days else 1)
+        else:  # one slice a day: the days before the one in progress are kept between reads
+            cache = cellcache.cache_of(database)
+            hot = cache.hot_day(session) or slices.until
+            cold_end = min(max(hot, slices.since), slices.until)
+            rows = []
+            if cold_end > slices.since:
+                fingerprint = _day_fingerprint(session, slices.since, cold_end)
+                rows += cache.kept(
+                    ("status days", journey, slices.since, cold_end), fingerprint,
+                    lambda: _availability_rows(session, slices, journey, slices.since,
+                                               cold_end, 24), len)
+            if cold_end < slices.until:
+                rows += _availability_rows(session, slices, journey, cold_end, slices.until,
+                                           24)
+    out: dict[str, list[AvailabilitySlice]] = {}
+    for key, slice_ in rows:
+        out.setdefault(key, []).append(slice_)
+    return {key: sorted(found, key=lambda a: a.index) for key, found in sorted(out.items())}
+
+
+def _availability_rows(session: Any, slices: Slices, journey: str | None, since: datetime,
+                       until: datetime, span: int) -> list[tuple[str, AvailabilitySlice]]:
+    """(journey, slice) sums of the rows of `span` in [since, until); one slice a day: grouped
+    by the day row's own midnight, its slice counted in Python."""
+    t = AvailabilityHourRow
+    group = t.hour if slices.width_s == 86_400 and span == 24 else \
+        _slice(t.hour, slices).element
     query = (
-        select(JourneyRow.key, index, *(func.sum(c) for c in (
+        select(JourneyRow.key, group, *(func.sum(c) for c in (
             t.first_ok, t.first_total, t.first_errors, t.rounds_ok, t.rounds_total)))
         .join(JourneyRow, t.journey_id == JourneyRow.id)
-        .where(t.span == (24 if on_days else 1), t.hour >= slices.since,
-               t.hour < slices.until)
-        .group_by(JourneyRow.key, index.element)
-        .order_by(index.element)
+        .where(t.span == span, t.hour >= since, t.hour < until)
+        .group_by(JourneyRow.key, group)
     )
     if journey is not None:
         query = query.where(JourneyRow.key == journey)
-    database = database_of(db)
-    with database.read() as session:
-        rows = session.execute(query).all()
-    out: dict[str, list[AvailabilitySlice]] = {}
-    for key, i, first_ok, first_total, errors, rounds_ok, rounds_total in rows:
-        out.setdefault(key, []).append(AvailabilitySlice(
-            int(i), int(first_ok), int(first_total), int(errors), int(rounds_ok),
-            int(rounds_total)))
-    return dict(sorted(out.items()))
+    return [(key, AvailabilitySlice(
+                slices.index(i) if isinstance(i, datetime) else int(i), int(first_ok),
+                int(first_total), int(errors), int(rounds_ok), int(rounds_total)))
+            for key, i, first_ok, first_total, errors, rounds_ok, rounds_total
+            in session.connection().execute(query)]
+
+
+def _day_fingerprint(session: Any, since: datetime, until: datetime) -> tuple[Any, ...]:
+    """Changes with any write to the day rows of [since, until) (every run updates its day's
+    row): their number and summed counters."""
+    t = AvailabilityHourRow
+    return tuple(session.execute(
+        select(func.count(), *(func.sum(getattr(t, c)) for c in hourly.COLUMNS))
+        .where(t.span == 24, t.hour >= since, t.hour < until)).one())
 
 
 def cut(slices: Slices) -> kpi.Cut:

@@ -1,6 +1,7 @@
-"""The decoded hours a long-lived reader keeps (storage.cellcache) never show a stale figure: a
-late result written into a cached hour, a prune and a rebuild are all seen by the next read,
-which equals a fresh reader's, on both backends; entries expire and are bounded."""
+"""The decoded hours and day bars a long-lived reader keeps (storage.cellcache) never show a
+stale figure: a late result written into a cached hour, a prune and a rebuild are all seen by
+the next read, which equals a fresh reader's, on both backends; entries expire and are
+bounded."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def read(store: Store) -> list[Any]:
                                     DAY0 + timedelta(hours=61, minutes=3), 7)):
         timing = series.timings(store.db, "shop-login", slices)
         out += [timing.response_times(("transaction", "slice")), timing.load_times(("slice",))]
-    return out
+    days = series.Slices.of(DAY0, DAY0 + 72 * H, 3)  # the status page's day bars
+    return [*out, series.hourly_availability(store.db, days),
+            series.hourly_availability(store.db, days, "shop-login")]
 
 
 def fresh(store_url: str, tmp_path: Any) -> list[Any]:
@@ -122,7 +125,7 @@ def test_cached_cells_are_not_changed_by_the_reads_that_merge_them(store: Store)
     rounds_over_days(store)
     kpi.transactions(store)
     cache = cellcache.cache_of(store.db)
-    cells = [c for entry in cache._entries.values() for _, c in entry.cells]
+    cells = [c for entry in cache._entries.values() for _, c in entry.value]
     assert cells
     before = [(c.ok, c.total, dict(c.times.buckets), c.times.count, c.times.sum) for c in cells]
     figures = kpi.transactions(store), kpi.response_times(store, ("journey",))
