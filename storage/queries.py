@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select
@@ -131,6 +132,7 @@ def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunB
     return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
 
 
+@lru_cache(maxsize=8)  # built once per limit: building it cost 4 ms, a quarter of the read
 def _latest_lateral(limit: int) -> Select[Any]:
     """PostgreSQL: per journey, its latest runs through (journey_id, started_at) backwards
     (LATERAL). The cutoff form below made it scan every run (the planner cannot see the
@@ -153,6 +155,7 @@ def _latest_lateral(limit: int) -> Select[Any]:
     )
 
 
+@lru_cache(maxsize=8)
 def _latest_from_cutoffs(limit: int) -> Select[Any]:
     """SQLite (no LATERAL): per journey, the start of its `limit`-th latest run (one index
     read), then the runs from there (an index range)."""

@@ -7,7 +7,9 @@ stores `timestamptz`. Naive datetimes are refused: their meaning depends on the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
@@ -31,6 +33,26 @@ class UTCDateTime(TypeDecorator[datetime]):
         if dialect.name == "sqlite":
             return value.replace(tzinfo=None)
         return value
+
+    def result_processor(self, dialect: Dialect, coltype: Any
+                         ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, the stored text straight to an aware datetime in one step: the generic
+        chain (text to naive datetime, then the decorator's call) cost ~2 µs a value, and a
+        page reads thousands (the overview's strips: 2 400 runs)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if not isinstance(value, str):  # a value SQLite computed (never seen): as before
+                return self.process_result_value(value, dialect)
+            try:  # stored as UTC wall time: parsed aware at once (no .replace per value)
+                return datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # text with an offset of its own
+                return datetime.fromisoformat(value).astimezone(UTC)
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
