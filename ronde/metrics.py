@@ -7,12 +7,14 @@ are all counted.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import add
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import (
@@ -157,12 +159,13 @@ class StoreCollector(Collector):
 HISTOGRAM = "ronde_transaction_response_seconds"
 HISTOGRAM_HELP = "Response time of each transaction, every measured run since the store began."
 _LE = tuple(repr(float(b)) for b in BUCKETS_SECONDS)
+_BOUNDS_MS = [b * 1000 for b in BUCKETS_SECONDS]
 
 
 def histogram_family(source: ReadSource) -> HistogramMetricFamily:
     """The response-time histograms as prometheus-client objects (the reference rendering)."""
     family = _empty_family()
-    for h in source.response_histograms([b * 1000 for b in BUCKETS_SECONDS]):
+    for h in source.response_histograms(_BOUNDS_MS):
         buckets = [(le, float(n)) for le, n in zip(_LE, h.buckets, strict=True)]
         buckets.append(("+Inf", float(h.count)))
         family.add_metric([h.journey, h.transaction], buckets, h.sum_ms / 1000)
@@ -197,16 +200,41 @@ class _Template:
         if self.ok:
             self.bucket, self.inf, self.count, self.sum = (
                 line[: -len(value) - 1] for line in samples)
+        self.key = (self.bucket, self.inf, self.count, self.sum) if self.ok else ()
 
-    def render(self, found: Iterable[ResponseHistogram]) -> str:
-        out = [self.header]
-        for h in found:
-            bucket_lines, inf, count_line, sum_line = self._series(h.journey, h.transaction)
-            out += map(add, bucket_lines, map(_counted, h.buckets))
-            count = _counted(h.count)
-            out += (inf, count, count_line, count, sum_line,
-                    floatToGoString(h.sum_ms / 1000), "\n")
-        return "".join(out)
+    def render(self, source: ReadSource) -> str:
+        """The family's text: each series' lines kept while its mark stays (reading ~37 k
+        bucket rows and writing their lines again on every scrape was a third of it); the
+        series whose mark changed are read again, all of them when most did."""
+        marks = source.response_marks()
+        now = time.monotonic()
+        kept = _TEXTS.get(source)
+        if kept is None:
+            kept = _TEXTS[source] = {}
+        texts: dict[tuple[str, str], str] = {}
+        stale = []
+        for series, mark in marks.items():
+            found = kept.get((self.key, series))
+            if found is not None and found[0] == mark and now - found[2] < _TEXT_MAX_AGE_S:
+                texts[series] = found[1]
+            else:
+                stale.append(series)
+        if stale:
+            read = source.response_histograms(_BOUNDS_MS,
+                                              None if 2 * len(stale) > len(marks) else stale)
+            fresh = {(h.journey, h.transaction): self._text(h) for h in read}
+            if len(kept) + len(stale) > _SERIES_KEPT:
+                kept.clear()
+            for series in stale:  # a series without a measured response writes nothing
+                kept[(self.key, series)] = (marks[series], fresh.get(series, ""), now)
+            texts.update(fresh)
+        return self.header + "".join(texts[series] for series in sorted(texts))
+
+    def _text(self, h: ResponseHistogram) -> str:
+        bucket_lines, inf, count_line, sum_line = self._series(h.journey, h.transaction)
+        count = _counted(h.count)
+        return "".join((*map(add, bucket_lines, map(_counted, h.buckets)), inf, count,
+                        count_line, count, sum_line, floatToGoString(h.sum_ms / 1000), "\n"))
 
     def _series(self, journey: str, transaction: str) -> tuple[tuple[str, ...], str, str, str]:
         """A series' lines up to their values, written once per process: the labels of 400
@@ -228,6 +256,12 @@ class _Template:
 #: Lines of the series seen, per template (cleared when it holds more series than that).
 _SERIES: dict[tuple[str, ...], tuple[Any, ...]] = {}
 _SERIES_KEPT = 20_000
+#: Per source, then per (template, series): (its mark, its text, when made). A mark follows
+#: every write; the age bounds what a change no mark shows (a rebuild by newer code) could
+#: leave stale.
+_TEXTS: WeakKeyDictionary[ReadSource, dict[tuple[Any, ...], tuple[Any, str, float]]] = \
+    WeakKeyDictionary()
+_TEXT_MAX_AGE_S = 300.0
 
 
 @lru_cache(maxsize=1 << 16)
@@ -254,8 +288,7 @@ def histogram_text(source: ReadSource, encoder: Callable[[Collector], bytes]) ->
     template = _Template(encoder)
     if not template.ok:  # an escaping that rewrites the placeholders: the library's own way
         return encoder(_Fixed(histogram_family(source))).removesuffix(b"# EOF\n")
-    return template.render(
-        source.response_histograms([b * 1000 for b in BUCKETS_SECONDS])).encode()
+    return template.render(source).encode()
 
 
 def registry_for(

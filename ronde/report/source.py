@@ -7,9 +7,9 @@ and never the runners.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from ronde.report.facts import (
     Availability,
@@ -59,6 +59,15 @@ class ReadSource(Protocol):
 
     def run_counts(self) -> list[RunCount]: ...
 
-    def response_histograms(self, bounds_ms: Sequence[float]) -> list[ResponseHistogram]: ...
+    def response_marks(self) -> dict[tuple[str, str], tuple[Any, ...]]:
+        """Per (journey, transaction), a mark that changes whenever its response histogram
+        does: /metrics keeps each series' lines while its mark stays."""
+        ...
+
+    def response_histograms(self, bounds_ms: Sequence[float],
+                            series: Collection[tuple[str, str]] | None = None
+                            ) -> list[ResponseHistogram]:
+        """Every series' cumulative counts at `bounds_ms`, or those of `series`."""
+        ...
 
     def close(self) -> None: ...

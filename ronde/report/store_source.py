@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from ronde.report.facts import (
     Availability,
@@ -147,10 +148,15 @@ class StoreSource:
             for c in reporting.run_counts(self.store.db)
         ]
 
-    def response_histograms(self, bounds_ms: Sequence[float]) -> list[ResponseHistogram]:
+    def response_marks(self) -> dict[tuple[str, str], tuple[Any, ...]]:
+        return reporting.response_marks(self.store.db)
+
+    def response_histograms(self, bounds_ms: Sequence[float],
+                            series: Collection[tuple[str, str]] | None = None
+                            ) -> list[ResponseHistogram]:
         return [
             ResponseHistogram(b.journey, b.transaction, b.buckets, b.count, b.sum_ms)
-            for b in reporting.response_buckets(self.store.db, bounds_ms)
+            for b in reporting.response_buckets(self.store.db, bounds_ms, series)
         ]
 
     # ---- the trial report ----------------------------------------------------------------

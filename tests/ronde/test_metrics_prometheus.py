@@ -113,6 +113,61 @@ def test_served_metrics_are_byte_for_byte_what_prometheus_client_writes(
         source.close()
 
 
+def test_kept_series_follow_every_write_and_only_changed_ones_are_read_again(
+        store_url: str, tmp_path: Path) -> None:
+    """Each series' lines are kept between scrapes while its mark stays: a new run, a late
+    one for a past hour, or a new transaction shows at the next scrape, which reads only the
+    series that changed; the body stays the library's, byte for byte."""
+    clock = T0 + timedelta(hours=2)
+    journeys = [f"j{k}" for k in range(6)]
+
+    def record(store: Store, journey: str, minute: int, name: str = "Search") -> None:
+        store.record_run(result(journey, at=T0 + timedelta(minutes=minute),
+                                transactions=(tx("Launch", 800.0 + minute, load=True),
+                                              tx(name, 40.0 + 3 * minute))))
+
+    with Store.open(store_url, spool_path=tmp_path / "spool.jsonl") as store:
+        for k, journey in enumerate(journeys):
+            record(store, journey, k)
+        source = StoreSource.open(store_url)
+        asked: list[object] = []
+        histograms = source.response_histograms
+
+        def spied(bounds_ms: object, series: object = None) -> object:
+            asked.append(None if series is None else sorted(series))  # type: ignore[arg-type]
+            return histograms(bounds_ms, series)  # type: ignore[arg-type]
+
+        source.response_histograms = spied  # type: ignore[method-assign]
+        encoder, _ = choose_encoder("")
+        plain = StoreSource.open(store_url)  # the reference reads through its own source
+        reference = CollectorRegistry(auto_describe=False)
+        reference.register(StoreCollector(plain, lambda: clock, histograms=False))
+        reference.register(_Histograms(plain))
+        try:
+            def scrape() -> bytes:
+                body = exposition(source, clock=lambda: clock)[0]
+                assert body == encoder(reference)
+                return body
+
+            first = scrape()
+            assert scrape() == first
+            record(store, "j2", 30)  # a new run
+            record(store, "j4", -50)  # a late result, for an hour long past
+            record(store, "j5", 31, name="Checkout")  # a transaction never seen
+            third = scrape()
+            assert third != first
+            assert b'journey="j5",transaction="Checkout"' in third
+            assert scrape() == third
+        finally:
+            source.close()
+            plain.close()
+    # the first scrape reads every series (none kept yet for this source); then only what
+    # the writes changed, and nothing when nothing did
+    changed = [("j2", "Launch"), ("j2", "Search"), ("j4", "Launch"), ("j4", "Search"),
+               ("j5", "Checkout"), ("j5", "Launch")]
+    assert asked == [None, changed]
+
+
 def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
     return {
         (s.name, frozenset(s.labels.items())): s.value
