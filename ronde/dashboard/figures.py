@@ -9,7 +9,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ronde.report.facts import Availability, IncidentView, Percentiles, RunView
 from ronde.report.mapping import incident_view, run_view, view_availability
@@ -32,9 +32,9 @@ class Window:
     slices: Slices
 
 
-@dataclass(frozen=True, slots=True)
-class Beat:
-    """One slice of the heartbeat bar: confirmed availability of the rounds that started in it."""
+class Beat(NamedTuple):
+    """One slice of the heartbeat bar: confirmed availability of the rounds that started in it
+    (a named tuple: the status page makes 9 000, and a frozen dataclass cost 1 µs each)."""
 
     index: int
     start: datetime
@@ -221,15 +221,17 @@ class StoreFigures:
         sl = Slices.of(since, today + timedelta(days=1), STATUS_DAYS)
         verdicts = reporting.latest_verdicts(self.store.db)
         days = series.hourly_availability(self.store.db, sl)  # every journey in one query
+        starts = [sl.start(i) for i in range(sl.count + 1)]
+        empty = _availability(None)
         out = []
         for key, name in reporting.journey_names(self.store.db).items():
-            by_day = {a.index: a for a in days.get(key, ())}
+            by_day = {a.index: _availability(a) for a in days.get(key, ())}
             total = _sum_days(key, days.get(key, ()))
             verdict = verdicts.get(key)
             out.append(StatusJourney(
                 journey=key, name=name,
                 up=None if verdict is None else verdict in kpi.OK,
-                days=tuple(Beat(i, sl.start(i), sl.start(i + 1), _availability(by_day.get(i)))
+                days=tuple(Beat(i, starts[i], starts[i + 1], by_day.get(i, empty))
                            for i in range(sl.count)),
                 availability=view_availability(total),
             ))
