@@ -28,6 +28,7 @@ from journeys.results import RunResult, Status, TransactionResult
 from ronde.metrics import (
     BUCKETS_SECONDS,
     StoreCollector,
+    _families_text,
     _Template,
     exposition,
     histogram_family,
@@ -106,7 +107,9 @@ def test_served_metrics_are_byte_for_byte_what_prometheus_client_writes(
                                               histograms=False))
             reference.register(_Histograms(source))
             assert content_type == expected_type
-            assert _Template(encoder).ok, accept  # written from the template, no fallback
+            assert _Template(encoder).ok, accept  # written from the templates, no fallback
+            gauges = StoreCollector(source, lambda: T0 + timedelta(hours=1), histograms=False)
+            assert _families_text(gauges.collect(), encoder) is not None, accept
             assert body == encoder(reference), accept
             assert body.count(b"_bucket{") == 6 * (len(BUCKETS_SECONDS) + 1)
     finally:
