@@ -73,6 +73,10 @@ def _make_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
+        # timestamps come back in UTC whatever the server's zone: read as they are, where
+        # another zone costs a conversion per value (2 400 on the overview's strips)
+        connect_args["options"] = "-c TimeZone=UTC"
     engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     if parsed.get_backend_name() == "postgresql":
         event.listen(engine, "begin", _postgres_begin)
