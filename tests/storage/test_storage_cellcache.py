@@ -154,3 +154,34 @@ def test_percentiles_in_one_walk_equal_each_percentile_alone() -> None:
             elif rank == size:
                 expected = h.max
             assert h.percentiles(p)[0] == expected
+
+
+def test_transaction_figures_are_made_again_only_for_the_transactions_a_run_changed(
+        store: Store, store_url: str, tmp_path: Any) -> None:
+    """The per-transaction figures a page shows are remembered by the cells they were made
+    of: a run in the current hour makes its own transactions' figures again, the others are
+    the same objects, and everything equals a fresh reader's."""
+    for minutes in range(0, 290, 10):
+        for journey in ("a", "b"):
+            store.record_run(result(journey, at=DAY0 + timedelta(minutes=minutes),
+                                    transactions=(tx("Login", 300.0 + minutes),
+                                                  tx("Search", 90.0 + minutes / 7))))
+    window = (None, DAY0, DAY0 + 6 * H)
+    first = kpi.transactions(store, *window)
+    again = kpi.transactions(store, *window)
+    assert again == first and all(x is y for x, y in zip(again, first, strict=True))
+
+    # a run in the hour the robot is writing (the hot edge does not move)
+    store.record_run(result("a", at=DAY0 + timedelta(minutes=291),
+                            transactions=(tx("Login", 5_000.0), tx("Search", 95.0))))
+    after = {(f.journey, f.transaction): f for f in kpi.transactions(store, *window)}
+    before = {(f.journey, f.transaction): f for f in first}
+    assert after[("a", "Login")].times.max == 5_000.0  # type: ignore[union-attr]
+    assert after[("a", "Login")] != before[("a", "Login")]
+    assert after[("b", "Login")] is before[("b", "Login")]
+    assert after[("b", "Search")] is before[("b", "Search")]
+    other = Store.open(store_url, spool_path=tmp_path / "fresh.jsonl", environ={})
+    try:
+        assert list(after.values()) == kpi.transactions(other, *window)
+    finally:
+        other.close()
