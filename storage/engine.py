@@ -73,13 +73,16 @@ def _make_engine(url: str) -> Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
-    if parsed.get_backend_name() == "postgresql" and "options" not in parsed.query:
+    own_options = parsed.get_backend_name() == "postgresql" and "options" not in parsed.query
+    if own_options:
         # timestamps come back in UTC whatever the server's zone: read as they are, where
-        # another zone costs a conversion per value (2 400 on the overview's strips)
-        connect_args["options"] = "-c TimeZone=UTC"
+        # another zone costs a conversion per value (2 400 on the overview's strips); the
+        # connection waits on a lock as a read does, so a read transaction sets nothing
+        connect_args["options"] = f"-c TimeZone=UTC -c lock_timeout={READ_TIMEOUT_MS}"
     engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
     if parsed.get_backend_name() == "postgresql":
-        event.listen(engine, "begin", _postgres_begin)
+        event.listen(engine, "begin", _postgres_begin_beyond_reads if own_options
+                     else _postgres_begin)
     return engine
 
 
@@ -122,6 +125,14 @@ def _postgres_begin(connection: Connection) -> None:
     """A table locked by another session (LOCK TABLE) fails the statement after the lock
     timeout, instead of waiting for ever."""
     connection.exec_driver_sql(f"SET LOCAL lock_timeout = {_lock_timeout_ms(connection)}")
+
+
+def _postgres_begin_beyond_reads(connection: Connection) -> None:
+    """`_postgres_begin` on a connection that already waits READ_TIMEOUT_MS: only a write or
+    an explicit timeout sets its own (a round trip less for each of a page's reads)."""
+    timeout = _lock_timeout_ms(connection)
+    if timeout != READ_TIMEOUT_MS:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout}")
 
 
 def _lock_timeout_ms(connection: Connection) -> int:

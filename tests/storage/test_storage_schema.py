@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -44,6 +45,25 @@ def test_sqlite_runs_in_wal_with_foreign_keys(tmp_path: Path) -> None:
             assert timeout == BUSY_TIMEOUT_MS
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_give_up_on_a_lock_sooner_than_writes(postgres_url: str,
+                                                            tmp_path: Path) -> None:
+    """Lock timeouts per transaction kind, whether Ronde sets the session's options (the
+    connection's default is a read's) or the URL brings its own (set per transaction)."""
+    own = f"{postgres_url}?options={quote('-c application_name=mine')}"
+    for url in (postgres_url, own):
+        store = Store.open(url, spool_path=tmp_path / "s.jsonl")
+        try:
+            with store.db.read() as session:
+                read = session.connection().exec_driver_sql("SHOW lock_timeout").scalar()
+            with store.db.transaction() as session:
+                write = session.connection().exec_driver_sql("SHOW lock_timeout").scalar()
+            assert (read, write) == (f"{READ_TIMEOUT_MS // 1000}s",
+                                     f"{BUSY_TIMEOUT_MS // 1000}s"), url
+        finally:
+            store.close()
 
 
 def test_downgrade_to_nothing_and_back(tmp_path: Path) -> None:
