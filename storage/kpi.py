@@ -608,35 +608,69 @@ class WindowTimings:
 
 def _transaction_figures(journey: str, transaction: str, cells: list[timings.Cell]
                          ) -> TransactionFigures:
-    """One transaction's figures from its cells, remembered for the same cells: the cells of
-    stored rows by their content, the decoded ones the cell cache keeps by identity (the memo
-    holds them, so an identity is never reused). Between two requests only the transactions
-    whose current hour a run changed are merged again (400 merges and percentiles: ~8 ms of
-    the overview and of every /metrics scrape, #13)."""
-    signature = (journey, transaction, *(
-        (c.encoded, c.ok, c.total, c.is_load, c.times.count, c.times.sum, c.times.min,
-         c.times.max) if c.encoded is not None else id(c) for c in cells))
-    with _FIGURES_LOCK:
-        found = _FIGURES.get(signature)
-        if found is not None:
-            _FIGURES.move_to_end(signature)
-            return found[1]
+    """One transaction's figures from its cells, remembered for the same cells (`_Figures`):
+    between two requests only the transactions whose current hour a run changed are merged
+    again (400 merges and percentiles: ~8 ms of the overview and of every /metrics scrape,
+    #13)."""
+    signature = _FIGURES.signature(journey, transaction, cells)
+    found = _FIGURES.get(signature)
+    if found is not None:
+        return found
     c = timings.merged(((journey, transaction), c) for c in cells)[(journey, transaction)]
     times = _stats_of({(journey, transaction): c})
     figures = TransactionFigures(journey, transaction, times[0] if times else None, c.ok,
                                  c.total, c.is_load)
-    with _FIGURES_LOCK:
-        _FIGURES[signature] = (cells, figures)
-        while len(_FIGURES) > _FIGURES_KEPT:
-            _FIGURES.popitem(last=False)
+    _FIGURES.keep(signature, cells, figures)
     return figures
 
 
-#: Transaction figures by the cells they were made of (least recently used dropped first).
-_FIGURES: OrderedDict[tuple[Any, ...], tuple[list[timings.Cell], TransactionFigures]] = \
-    OrderedDict()
-_FIGURES_KEPT = 4_096
-_FIGURES_LOCK = threading.Lock()
+class _Figures:
+    """Transaction figures by the cells they were made of: the cells of stored rows by their
+    content, the decoded ones the cell cache keeps by identity (held here, so an identity is
+    never reused while it names them). Groups of at most GROUP cells (a window of a few
+    ranges, not a report's hours); CELLS cells held at most (~4 kB each), least recently
+    used dropped first."""
+
+    GROUP = 8
+    CELLS = 8_000
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple[Any, ...],
+                                   tuple[list[timings.Cell], TransactionFigures]] = OrderedDict()
+        self._cells = 0
+        self._lock = threading.Lock()
+
+    def signature(self, journey: str, transaction: str, cells: list[timings.Cell]
+                  ) -> tuple[Any, ...] | None:
+        if len(cells) > self.GROUP:
+            return None
+        return (journey, transaction, *(
+            (c.encoded, c.ok, c.total, c.is_load, c.times.count, c.times.sum, c.times.min,
+             c.times.max) if c.encoded is not None else id(c) for c in cells))
+
+    def get(self, signature: tuple[Any, ...] | None) -> TransactionFigures | None:
+        if signature is None:
+            return None
+        with self._lock:
+            found = self._entries.get(signature)
+            if found is None:
+                return None
+            self._entries.move_to_end(signature)
+            return found[1]
+
+    def keep(self, signature: tuple[Any, ...] | None, cells: list[timings.Cell],
+             figures: TransactionFigures) -> None:
+        if signature is None:
+            return
+        with self._lock:
+            old = self._entries.pop(signature, None)
+            self._entries[signature] = (cells, figures)
+            self._cells += len(cells) - (0 if old is None else len(old[0]))
+            while self._cells > self.CELLS:
+                self._cells -= len(self._entries.popitem(last=False)[1][0])
+
+
+_FIGURES = _Figures()
 
 
 def window_timings(

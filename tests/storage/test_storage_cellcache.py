@@ -185,3 +185,19 @@ def test_transaction_figures_are_made_again_only_for_the_transactions_a_run_chan
         assert list(after.values()) == kpi.transactions(other, *window)
     finally:
         other.close()
+
+
+def test_remembered_figures_are_bounded_by_the_cells_they_hold() -> None:
+    """The figures memo keeps decoded cells alive, so it is bounded by cells, and a report's
+    groups (hundreds of hour cells) are not kept at all."""
+    memo = kpi._Figures()
+    memo.CELLS = 5  # type: ignore[misc]
+    figures = kpi.TransactionFigures("j", "t", None, 1, 1, False)
+    cells = [timings.Cell(ok=1, total=1) for _ in range(2)]
+    assert memo.signature("j", "t", [timings.Cell()] * (memo.GROUP + 1)) is None
+    signatures = [memo.signature(f"j{k}", "t", cells) for k in range(4)]
+    for s in signatures:
+        memo.keep(s, cells, figures)
+    assert [memo.get(s) is figures for s in signatures] == [False, False, True, True]
+    other = [timings.Cell(ok=1, total=1), timings.Cell(ok=1, total=1)]
+    assert memo.signature("j", "t", other) != memo.signature("j", "t", cells)  # identities
