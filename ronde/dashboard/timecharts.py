@@ -67,10 +67,6 @@ def _svg(width: int, height: int, body: list[str], title: str, css: str) -> Mark
     )
 
 
-def _beat_color(beat: Beat) -> str:
-    return _color(beat.availability.confirmed)
-
-
 def _color(confirmed: float | None) -> str:
     if confirmed is None:
         return EMPTY
@@ -92,7 +88,7 @@ def heartbeat(beats: Sequence[Beat], axis: Axis, journey: str) -> Markup:
         body.append(
             f'<a href="/runs?{escape(query)}"><rect x="{axis.x(b.index) + 0.5:.1f}" y="{top}" '
             f'width="{max(slot - 1.0, 1.0):.1f}" height="{bar_h}" rx="1.5" '
-            f'fill="{_beat_color(b)}"><title>{escape(text)}</title></rect></a>'
+            f'fill="{_color(b.availability.confirmed)}"><title>{escape(text)}</title></rect></a>'
         )
     body += axis.labels(top + bar_h + 16)
     return _svg(axis.width, top + bar_h + 22, body, "Availability over time", "heartbeat")
