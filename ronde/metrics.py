@@ -312,11 +312,13 @@ def exposition(
     family is written from templates of the negotiated encoder's own lines (the library's
     output byte for byte), the histograms last (before OpenMetrics' `# EOF`)."""
     encoder, content_type = choose_encoder(accept)
-    families = list(StoreCollector(source, clock, alert_window, histograms=False).collect())
+    with source.snapshot():
+        families = list(StoreCollector(source, clock, alert_window, histograms=False).collect())
+        histograms = histogram_text(source, encoder)
     eof = encoder(_Fixed()) == b"# EOF\n"
     text = _families_text(families, encoder)
     body = (encoder(_Fixed(*families)).removesuffix(b"# EOF\n") if text is None
-            else text.encode()) + histogram_text(source, encoder)
+            else text.encode()) + histograms
     return (body + b"# EOF\n" if eof else body), content_type
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,8 @@ class Database:
         self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self.sessions = sessionmaker(self._writer, expire_on_commit=False)
         self.readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._reading: ContextVar[Session | None] = ContextVar(f"reading-{id(self)}",
+                                                               default=None)
 
     @property
     def backend(self) -> str:
@@ -177,9 +180,20 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read-only transaction: never takes SQLite's write lock (WAL readers go on while
-        another process writes), and gives up after READ_TIMEOUT_MS on a lock."""
+        another process writes), and gives up after READ_TIMEOUT_MS on a lock. A read opened
+        inside another (same thread or task) joins it: a page that wraps its ~15 reads in
+        one pays one BEGIN and one connection checkout, and on SQLite reads one snapshot."""
+        outer = self._reading.get()
+        if outer is not None:
+            with translate_errors(self.url):
+                yield outer
+            return
         with translate_errors(self.url), self.readers.begin() as session:
-            yield session
+            token = self._reading.set(session)
+            try:
+                yield session
+            finally:
+                self._reading.reset(token)
 
     def dispose(self) -> None:
         self.engine.dispose()

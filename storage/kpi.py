@@ -51,7 +51,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from storage import cellcache, hourly, timings
-from storage.engine import Database, translate_errors
+from storage.engine import Database
 from storage.models import DeviceRow, JourneyRow, RunRow
 
 OK = ("passed", "degraded")
@@ -309,7 +309,8 @@ def _raw_availability(
     shape, params = window_params(journey, since, until, device)
     first_q, rounds_q = _raw_availability_queries(shape)
     db = database_of(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
+    with db.read() as session:
+        conn = session.connection()
         first = {row.journey: row for row in conn.execute(first_q, params)}
         confirmed = {row.journey: row for row in conn.execute(rounds_q, params)}
     return [
@@ -362,7 +363,8 @@ def _raw_flake_rate(
 ) -> list[Flakes]:
     shape, params = window_params(journey, since, until, device)
     db = database_of(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
+    with db.read() as session:
+        conn = session.connection()
         return [
             Flakes(journey=r.journey, failed_first=int(r.failed_first), flaky=int(r.flaky))
             for r in conn.execute(_raw_flake_query(shape), params)
@@ -765,7 +767,8 @@ def error_breakdown(
         func.count().desc(), JourneyRow.key, RunRow.status, RunRow.category
     )
     db = database_of(source)
-    with translate_errors(db.url), db.engine.connect() as conn:
+    with db.read() as session:
+        conn = session.connection()
         return [
             ErrorCount(journey=r.journey, status=r.status, category=r.category, runs=int(r.runs))
             for r in conn.execute(query)

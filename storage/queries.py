@@ -139,7 +139,7 @@ def _latest_lateral(limit: int) -> Select[Any]:
     cutoffs' values): 108 ms on 296 k runs, growing with the history."""
     latest = (
         select(RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
-               RunRow.device_id, RunRow.id)
+               RunRow.device_id, RunRow.category, RunRow.id)
         .where(RunRow.journey_id == JourneyRow.id, RunRow.is_open.is_(False))
         .order_by(RunRow.started_at.desc(), RunRow.id.desc())
         .limit(limit)
@@ -147,7 +147,7 @@ def _latest_lateral(limit: int) -> Select[Any]:
     )
     return (
         select(JourneyRow.key, latest.c.run_id, latest.c.status, latest.c.started_at,
-               latest.c.attempt, DeviceRow.name)
+               latest.c.attempt, DeviceRow.name, latest.c.category)
         .select_from(JourneyRow)
         .join(latest, literal(True))
         .outerjoin(DeviceRow, latest.c.device_id == DeviceRow.id)
@@ -174,7 +174,7 @@ def _latest_from_cutoffs(limit: int) -> Select[Any]:
         "since")).cte("cutoffs").prefix_with("MATERIALIZED")  # read first, then the runs
     return (
         select(JourneyRow.key, RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
-               DeviceRow.name)
+               DeviceRow.name, RunRow.category)
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .join(cutoffs, and_(RunRow.journey_id == cutoffs.c.journey_id,

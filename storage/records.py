@@ -37,13 +37,15 @@ class TransactionRecord:
 
 class RunBrief(NamedTuple):
     """A run in a journey's status strip: what colours it and links to it, read without the
-    rest of its row (a page shows thousands: a named tuple is made in C)."""
+    rest of its row (a page shows thousands: a named tuple is made in C). The strip's last
+    run is the journey's latest: its category says why it failed."""
 
     run_id: str
     status: str | None
     started_at: datetime
     attempt: int
     device: str | None
+    category: str | None
 
 
 @dataclass(frozen=True, slots=True)

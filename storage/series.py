@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import Label
 from sqlalchemy.sql.functions import FunctionElement
 
 from storage import cellcache, hourly, kpi
-from storage.engine import Database, translate_errors
+from storage.engine import Database
 from storage.kpi import count_if, database_of, in_bound_window, rounds_query, window_params
 from storage.models import AvailabilityHourRow, DeviceRow, JourneyRow, RunRow
 from storage.types import UTCDateTime
@@ -123,7 +123,8 @@ def availability(db: Database | Any, journey: str, slices: Slices) -> list[Avail
     params.update(slice_origin=slices.since, slice_width=slices.width_s)
     first_q, rounds_q = _slice_queries(shape)
     database = database_of(db)
-    with translate_errors(database.url), database.engine.connect() as conn:
+    with database.read() as session:
+        conn = session.connection()
         first = {row.d_slice: row for row in conn.execute(first_q, params)}
         confirmed = {row.d_slice: row for row in conn.execute(rounds_q, params)}
     out = []

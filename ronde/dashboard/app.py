@@ -82,16 +82,16 @@ def create_app(
 
     def overview(request: Request) -> Response:
         now = clock()
-        return page(
-            request,
-            "overview.html",
-            "Overview",
-            journeys=source.overview(now),
-            transactions=source.transaction_stats(hours_back(now, timedelta(hours=24)), now),
-            incidents=source.incidents(open_only=True),
-            runs=source.recent_runs(15),
-            robots=source.robots(now),
-        )
+        with source.snapshot():
+            shown = {
+                "journeys": source.overview(now),
+                "transactions": source.transaction_stats(hours_back(now, timedelta(hours=24)),
+                                                         now),
+                "incidents": source.incidents(open_only=True),
+                "runs": source.recent_runs(15),
+                "robots": source.robots(now),
+            }
+        return page(request, "overview.html", "Overview", **shown)
 
     def run(request: Request) -> Response:
         found = source.run(request.path_params["run_id"])

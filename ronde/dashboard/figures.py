@@ -148,6 +148,10 @@ class StoreFigures:
         return Window(key, label, Slices.on_grid(now, width, max(slices, 1)))
 
     def journey(self, journey: str, window: Window) -> JourneyFigures | None:
+        with self.store.db.read():  # its ~12 reads in one transaction
+            return self._journey(journey, window)
+
+    def _journey(self, journey: str, window: Window) -> JourneyFigures | None:
         db, sl = self.store.db, window.slices
         names = reporting.journey_names(db)
         if journey not in names:
@@ -216,6 +220,10 @@ class StoreFigures:
                 if i.evidence_run_id == run.run_id or i.opened_at <= at]
 
     def status(self, now: datetime) -> list[StatusJourney]:
+        with self.store.db.read():
+            return self._status(now)
+
+    def _status(self, now: datetime) -> list[StatusJourney]:
         today = datetime(now.year, now.month, now.day, tzinfo=UTC)
         since = today - timedelta(days=STATUS_DAYS - 1)
         sl = Slices.of(since, today + timedelta(days=1), STATUS_DAYS)

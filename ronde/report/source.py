@@ -8,6 +8,7 @@ and never the runners.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,6 +28,11 @@ from ronde.report.facts import (
 class ReadSource(Protocol):
     """Read-only figures. `now` / `since` / `until` are the caller's wall clock (UTC), so a
     test or a report for a past period gets the same answer every time."""
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Calls made inside read in one read transaction: a page's figures from one
+        moment, for one BEGIN (a page asks for ~15 reads)."""
+        ...
 
     def overview(self, now: datetime, *, history: bool = True) -> list[JourneyOverview]:
         """Each journey's state; `history=False` leaves its latest runs' strip empty."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,11 @@ class StoreSource:
         if self._owns_store:
             self.store.close()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        with self.store.db.read():
+            yield
+
     # ---- dashboard ----------------------------------------------------------------------
 
     def overview(self, now: datetime, *, history: bool = True) -> list[JourneyOverview]:
@@ -66,8 +72,8 @@ class StoreSource:
                                                        until=now)}
         week = {a.journey: a for a in kpi.availability(self.store, since=hours_back(now, WEEK),
                                                         until=now)}
-        latest = {r.journey: r for r in self.store.latest_runs(with_transactions=False)}
-        strips = self.store.recent_runs_per_journey(HISTORY) if history else {}
+        # each journey's latest finished run ends its strip (one statement for both)
+        strips = self.store.recent_runs_per_journey(HISTORY if history else 1)
         verdicts = reporting.latest_verdicts(self.store.db)
         names = reporting.journey_names(self.store.db)
         open_counts: dict[str, int] = {}
@@ -76,7 +82,8 @@ class StoreSource:
                 open_counts[i.journey] = open_counts.get(i.journey, 0) + 1
         out = []
         for key in sorted(names):
-            last = latest.get(key)
+            strip = strips.get(key, ())
+            last = strip[-1] if strip else None
             verdict = verdicts.get(key)
             out.append(
                 JourneyOverview(
@@ -90,7 +97,7 @@ class StoreSource:
                     availability_7d=view_availability(week.get(key)),
                     open_incidents=open_counts.get(key, 0),
                     up=None if verdict is None else verdict in kpi.OK,
-                    history=tuple(mark(r) for r in strips.get(key, ())),
+                    history=tuple(mark(r) for r in strip) if history else (),
                 )
             )
         return out

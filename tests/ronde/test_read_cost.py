@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import event
+from starlette.testclient import TestClient
 
+from ronde.dashboard.app import create_app
 from ronde.dashboard.figures import StoreFigures
 from ronde.metrics import exposition
 from ronde.report.store_source import StoreSource
@@ -68,3 +70,31 @@ def test_overview_status_and_metrics_cost_the_same_queries_for_3_or_12_journeys(
     finally:
         source.close()
     assert many == few
+
+
+def test_each_page_reads_in_one_transaction(store_url: str, tmp_path: Path) -> None:
+    """`/`, a journey page, the status page and `/metrics` each read in one read transaction:
+    their ~15 reads used to pay a pooled connection and a BEGIN each (a round trip or two
+    on PostgreSQL), and could each see a different moment."""
+    source = StoreSource.open(store_url)
+    store = source.store
+    client = TestClient(create_app(source, tmp_path, clock=lambda: NOW,
+                                   figures=StoreFigures(store)))
+    begun = 0
+
+    def begin(*_args: object) -> None:
+        nonlocal begun
+        begun += 1
+
+    try:
+        record(store, range(3))
+        event.listen(store.db.engine, "begin", begin)
+        for path in ("/", "/journeys/j1?range=24h", "/status", "/metrics"):
+            begun = 0
+            response = client.get(path)
+            assert response.status_code == 200
+            assert "j1" in response.text
+            assert begun == 1, path
+    finally:
+        event.remove(store.db.engine, "begin", begin)
+        source.close()

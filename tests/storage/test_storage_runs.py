@@ -270,7 +270,9 @@ def test_recent_runs_per_journey_are_the_latest_finished_ones_oldest_first(store
     for k in range(9):
         for journey in ("shop-login", "shop-search"):
             at = T0 + timedelta(minutes=5 * (k - k % 2))  # pairs share their start: ties
-            r = result(journey, "failed" if k == 3 else "passed", at=at,
+            failed = k == 3 or (k == 8 and journey == "shop-search")
+            r = result(journey, "failed" if failed else "passed", at=at,
+                       category="backend" if failed else None,
                        device="sim-2" if k % 3 else "sim-1")
             store.record_run(r)
             order.setdefault(journey, []).append(r.run_id)
@@ -283,3 +285,11 @@ def test_recent_runs_per_journey_are_the_latest_finished_ones_oldest_first(store
     first = strips["shop-login"][0]
     assert (first.status, first.attempt, first.device, first.started_at) == (
         "passed", 1, "sim-2", T0 + timedelta(minutes=20))
+    # a strip ends with its journey's latest finished run: the overview's "last run"
+    latest = {r.journey: r for r in store.latest_runs(with_transactions=False)}
+    assert {k: v[-1] for k, v in strips.items()} == {
+        k: (r.run_id, r.status, r.started_at, r.attempt, r.device, r.category)
+        for k, r in latest.items()}
+    assert strips["shop-search"][-1].category == "backend"
+    assert strips["shop-login"][-1].category is None
+    assert store.recent_runs_per_journey(1) == {k: v[-1:] for k, v in strips.items()}
