@@ -233,6 +233,34 @@ def _split(since: datetime | None, until: datetime | None
     return edges, (start, end)
 
 
+def _signed_split(since: datetime | None, until: datetime | None
+                  ) -> tuple[list[tuple[int, datetime | None, datetime | None]],
+                             tuple[Any, Any] | None]:
+    """`_split` for counters, which subtract: an edge longer than half an hour is read as its
+    whole hour (from storage.hourly) less the rest of that hour (from the runs, sign -1), so
+    a sliding window's edge costs at most 30 minutes of runs, not 60 (the alert window on
+    every scrape). Only for figures that list a journey by its counts, not by having a round
+    in the window (flake rates keep `_split`)."""
+    edges, whole = _split(since, until)
+    if whole is None:
+        return [(1, lo, hi) for lo, hi in edges], None
+    start, end = whole
+    pieces: list[tuple[int, datetime | None, datetime | None]] = []
+    for lo, hi in edges:
+        if hi - lo <= _HALF_HOUR:  # type: ignore[operator]
+            pieces.append((1, lo, hi))
+        elif hi == start:  # the head: [lo, start) is start's hour less [its top, lo)
+            start = hourly.floor_hour(lo)  # type: ignore[arg-type]
+            pieces.append((-1, start, lo))
+        else:  # the tail: [end, hi) is end's hour less [hi, the next hour)
+            end = end + hourly.HOUR
+            pieces.append((-1, hi, end))
+    return pieces, (start, end)
+
+
+_HALF_HOUR = timedelta(minutes=30)
+
+
 def _stored_end(source: Any, until: datetime | None) -> datetime | None:
     """`until`, or the end of its UTC day when no stored run starts at or after it (a window
     ending now): that day's rows then hold exactly the window's part of it, so the window
@@ -255,13 +283,13 @@ def availability(
 ) -> list[Availability]:
     """First-attempt and confirmed availability per journey (see the module's definitions):
     whole hours from the counters kept at write time (storage.hourly), edges from the runs."""
-    edges, hours = _split(since, _stored_end(source, until))
+    edges, hours = _signed_split(since, _stored_end(source, until))
     found: dict[str, hourly.Counts] = {}
-    for lo, hi in edges:
+    for sign, lo, hi in edges:
         for a in _raw_availability(source, journey, lo, hi, device):
             found.setdefault(a.journey, hourly.Counts()).add(hourly.Counts(
-                a.first_ok, a.first_total, a.first_errors, a.rounds_ok, a.rounds_total,
-                a.rounds_errors))
+                sign * a.first_ok, sign * a.first_total, sign * a.first_errors,
+                sign * a.rounds_ok, sign * a.rounds_total, sign * a.rounds_errors))
     if hours is not None:
         db = database_of(source)
         with db.read() as session:

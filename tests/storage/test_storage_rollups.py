@@ -197,6 +197,10 @@ def test_hourly_availability_equals_the_raw_runs(store: Store) -> None:
                (start + timedelta(minutes=17), start + timedelta(hours=5, minutes=3)),
                (start + timedelta(hours=1), start + timedelta(hours=4)),
                (start + timedelta(minutes=10), start + timedelta(minutes=50)),
+               # edges longer than half an hour read as their hour less the rest of it
+               (start + timedelta(minutes=29), start + timedelta(hours=3, minutes=31)),
+               (start + timedelta(minutes=30), start + timedelta(hours=2, minutes=30)),
+               (start + timedelta(minutes=31, seconds=7), start + timedelta(hours=1, minutes=44)),
                # after every run, mid-hour: its hour is read from the counters
                (start + timedelta(minutes=17), start + timedelta(hours=5, minutes=59,
                                                                  seconds=55))]
