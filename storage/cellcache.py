@@ -8,7 +8,10 @@ hours still change): the part before it is kept decoded,
 with a fingerprint of its rows (how many, and their summed counts, totals, successes, sums
 and extremes) that any write into it changes: a late result from the spool, a run that
 straddled the hour, `ronde db rebuild`, `ronde db prune`. Each read checks the fingerprint in
-one aggregate query and decodes only the part after the edge. An entry also expires after
+one aggregate query and decodes only the part after the edge. The hours a journey page's
+slices cut are tallied from their runs (`CellCache.raw`): before the edge those are kept
+too, under the fingerprint of the same hours' rows, which are tallied from the same runs at
+write time (the 24 h page cuts all 24 of its hours). An entry also expires after
 MAX_AGE_S: the bound on a change the fingerprint cannot see (a value moved up and another
 down by the same amount in the same range). Cached cells are shared: callers merge them into
 cells of their own (`timings.merged`), never change them.
@@ -29,7 +32,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import bindparam, func, select
 
 from storage.engine import Database
-from storage.hourly import Range, floor_hour, joined
+from storage.hourly import Range, ceil_hour, floor_hour, joined
 from storage.models import RunRow, TimingHourRow
 from storage.timings import Cell, Key, floor_day, merged
 
@@ -47,6 +50,8 @@ CELLS = 20_000
 T = TypeVar("T")
 Reader = Callable[[Any, int | None, datetime | None, datetime | None, int | None, int],
                   Iterable[tuple[Key, Cell]]]
+RawReader = Callable[[Any, int | None, datetime, datetime, int | None],
+                     list[tuple[Key, Cell]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +93,11 @@ class CellCache:
         day's decoding on each read), joined with the hour ranges they touch. With a
         `grouping`, the cached part comes merged per group, each under the key of its first
         cell (the cells it leaves out do not come)."""
-        latest = session.execute(_LATEST).scalar()
-        if latest is None:
+        edge = self.edge(session)
+        if edge is None:
             return [(span, k, c) for span, ranges in ((1, hours), (24, days))
                     for lo, hi in ranges
                     for k, c in reader(session, journey_id, lo, hi, device_id, span)]
-        edge = floor_hour(latest - HOT)
         day = floor_day(edge)
         out: list[tuple[int, Key, Cell]] = []
         by_hour = list(hours)
@@ -160,11 +164,32 @@ class CellCache:
                 self._cells -= self._entries.popitem(last=False)[1].size
         return value
 
+    def raw(self, session: Any, reader: RawReader, journey_id: int | None, since: datetime,
+            until: datetime, device_id: int | None, cut: Hashable
+            ) -> list[tuple[Key, Cell]]:
+        """The cells `reader` tallies from the runs started in [since, until), a range before
+        the hot edge (the hours a journey page's slices cut, read from their runs), kept while
+        the hour rows of the hours it touches keep their fingerprint: those rows are tallied
+        from the same runs at write time, so any result that lands there changes them. `cut`
+        names how the reader slices the runs."""
+        key = (reader.__module__, reader.__qualname__, "raw", journey_id, device_id, since,
+               until, cut)
+        fingerprint = _fingerprint(session, journey_id, floor_hour(since), ceil_hour(until),
+                                   device_id, 1)
+        return self.kept(key, fingerprint, lambda: reader(session, journey_id, since, until,
+                                                          device_id), len)
+
+    def edge(self, session: Any) -> datetime | None:
+        """The hot edge: hours from it on may still change as runs are recorded; None when
+        nothing is stored."""
+        latest = session.execute(_LATEST).scalar()
+        return None if latest is None else floor_hour(latest - HOT)
+
     def hot_day(self, session: Any) -> datetime | None:
         """The UTC day whose rows may still change as runs are recorded (that of the hot
         edge); None when nothing is stored."""
-        latest = session.execute(_LATEST).scalar()
-        return None if latest is None else floor_day(floor_hour(latest - HOT))
+        edge = self.edge(session)
+        return None if edge is None else floor_day(edge)
 
 
 _caches: WeakKeyDictionary[Database, CellCache] = WeakKeyDictionary()

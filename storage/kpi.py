@@ -498,10 +498,19 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
         if (journey is not None and journey_id is None) or (
                 device is not None and device_id is None):
             return []
+        cache = cellcache.cache_of(db)
+        edge = cache.edge(session) if plan.raw else None
         raw: dict[timings.Key, timings.Cell] = {}
+        kept: list[tuple[timings.Key, timings.Cell]] = []  # shared cells: never merged into
         for lo, hi in plan.raw:
-            timings.raw_cells(session, journey_id, lo, hi, device_id, index, into=raw)
-        found = list(raw.items())
+            if edge is not None and lo is not None and lo < edge:  # its cold part kept
+                cold_end = edge if hi is None or hi > edge else hi
+                kept += cache.raw(session, _raw_reader(index), journey_id, lo, cold_end,
+                                  device_id, None if cut is None else cut.boundaries)
+                lo = cold_end
+            if lo != hi:
+                timings.raw_cells(session, journey_id, lo, hi, device_id, index, into=raw)
+        found = [*raw.items(), *kept]
         if not days and index is None:  # by hour of day: summed per hour of day in SQL
             for lo, hi in plan.hours:
                 found += timings.hour_of_day_cells(session, journey_id, lo, hi, device_id)
@@ -518,6 +527,16 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
                 found.append((key if index is None else (*key[:4], index(key[2])), cell))
     return [((journeys[j], None if d is None else devices[d], h, name, s), cell)
             for (j, d, h, name, s), cell in found]
+
+
+def _raw_reader(index: Callable[[datetime], int] | None) -> cellcache.RawReader:
+    def read(session: Any, journey_id: int | None, since: datetime, until: datetime,
+             device_id: int | None) -> list[tuple[timings.Key, timings.Cell]]:
+        return list(timings.raw_cells(session, journey_id, since, until, device_id,
+                                      index).items())
+
+    read.__qualname__ = "raw_cells"  # the cache's key: the same reader for every cut
+    return read
 
 
 def _by_slice(cut: Cut, cut_hours: set[datetime]) -> cellcache.Grouping:

@@ -67,6 +67,19 @@ def test_cached_hours_see_late_results_prunes_and_rebuilds(store: Store, store_u
     assert any(s.max == 98_765.0 for figures in late if isinstance(figures, list)
                for s in figures if isinstance(s, kpi.Stats))
 
+    # late results in hours a journey page reads from their runs, kept too: the hour its
+    # slices' boundary 02:58 cuts, and the ragged edge 21:17-22:00 of its window
+    for at, login in ((DAY0 + timedelta(hours=26, minutes=40), 187_654.0),
+                      (DAY0 + timedelta(hours=21, minutes=30), 276_543.0)):
+        before = read(store)
+        store.record_run(result("shop-login", device="sim-1", at=at,
+                                transactions=(tx("Login", login),)))
+        after = read(store)
+        assert after != before
+        assert after == fresh(store_url, tmp_path)
+        assert any(s.max == login for s in after[len(DAY_WINDOWS) * 3 + 2])
+    late = after
+
     store.clock = lambda: DAY0 + timedelta(days=1, hours=2)
     store.prune(timedelta(hours=1), None)  # runs before May 2, 01:00
     pruned = read(store)
@@ -125,11 +138,19 @@ def test_cached_cells_are_not_changed_by_the_reads_that_merge_them(store: Store)
     rounds_over_days(store)
     kpi.transactions(store)
     cache = cellcache.cache_of(store.db)
+    slices = series.Slices.of(DAY0 + timedelta(hours=21, minutes=17),  # cutting hours
+                              DAY0 + timedelta(hours=61, minutes=3), 7)
+    series.timings(store.db, "shop-login", slices).response_times(("slice",))
     cells = [c for entry in cache._entries.values() for _, c in entry.value]
-    assert cells
+    assert cells and any(entry[2] == "raw" for entry in cache._entries)  # the cut hours' cells kept
     before = [(c.ok, c.total, dict(c.times.buckets), c.times.count, c.times.sum) for c in cells]
-    figures = kpi.transactions(store), kpi.response_times(store, ("journey",))
-    assert (kpi.transactions(store), kpi.response_times(store, ("journey",))) == figures
+
+    def figures_now() -> Any:
+        return (kpi.transactions(store), kpi.response_times(store, ("journey",)),
+                series.timings(store.db, "shop-login", slices).response_times(("slice",)))
+
+    figures = figures_now()
+    assert figures_now() == figures
     assert [(c.ok, c.total, dict(c.times.buckets), c.times.count, c.times.sum)
             for c in cells] == before
 
