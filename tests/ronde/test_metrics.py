@@ -159,3 +159,39 @@ def test_the_read_side_figures_on_both_backends(store_url: str, tmp_path: Path) 
     assert {t.name for t in trial.transactions if t.is_load} == {"Launch"}
     assert [i.state for i in trial.incidents] == ["resolved", "firing"]
     assert run is not None and [s.status for s in run.steps][-1] == "failed"
+
+
+def test_up_follows_the_latest_judging_run_past_a_strip_of_robot_errors(store_url: str,
+                                                                        tmp_path: Path) -> None:
+    """`up` (the overview's and ronde_journey_up) is read off each journey's strip of latest
+    runs; when the whole strip is robot errors, the run that last judged the app is older
+    and is looked up: a robot failing for two hours does not hide that the app was down."""
+    from ronde.report.store_source import HISTORY
+    from tests.storage.builders import result
+
+    store = Store.open(store_url, spool_path=tmp_path / "s.jsonl", environ={})
+    start = NOW - timedelta(hours=3)
+    try:
+        for journey, judged in (("shop-down", "failed"), ("shop-up", "passed")):
+            store.record_run(result(journey, judged, at=start,
+                                    category="backend" if judged == "failed" else None))
+            for k in range(HISTORY + 2):  # more robot errors than a strip holds
+                store.record_run(result(journey, "error", category="robot",
+                                        at=start + timedelta(minutes=5 * (k + 1))))
+        store.record_run(result("shop-never", "error", category="robot", at=start))
+        store.record_run(result("shop-fine", "passed", at=start))
+    finally:
+        store.close()
+    source = StoreSource.open(store_url)
+    try:
+        for history in (True, False):
+            overview = {j.journey: j for j in source.overview(NOW, history=history)}
+            assert {k: (j.up, j.last_status) for k, j in overview.items()} == {
+                "shop-down": (False, "error"), "shop-up": (True, "error"),
+                "shop-never": (None, "error"), "shop-fine": (True, "passed")}
+        samples = _samples(generate_latest(registry_for(source, clock=lambda: NOW)).decode())
+    finally:
+        source.close()
+    assert _get(samples, "ronde_journey_up", journey="shop-down") == 0.0
+    assert _get(samples, "ronde_journey_up", journey="shop-up") == 1.0
+    assert ("ronde_journey_up", frozenset({("journey", "shop-never")})) not in samples
