@@ -233,6 +233,9 @@ def _split(since: datetime | None, until: datetime | None
     return edges, (start, end)
 
 
+_HALF_HOUR = timedelta(minutes=30)
+
+
 def _signed_split(since: datetime | None, until: datetime | None
                   ) -> tuple[list[tuple[int, datetime | None, datetime | None]],
                              tuple[Any, Any] | None]:
@@ -256,9 +259,6 @@ def _signed_split(since: datetime | None, until: datetime | None
             end = end + hourly.HOUR
             pieces.append((-1, hi, end))
     return pieces, (start, end)
-
-
-_HALF_HOUR = timedelta(minutes=30)
 
 
 def _stored_end(source: Any, until: datetime | None) -> datetime | None:
