@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from storage import rollups
 from storage.engine import Database
 from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow
+from storage.records import RunBrief
 from storage.totals import RESPONSE_BOUNDS_MS
 
 
@@ -85,9 +86,16 @@ def response_buckets(db: Database, bounds_ms: Sequence[float],
     return out
 
 
-def latest_verdicts(db: Database) -> dict[str, str]:
-    """Per journey, the status of its latest finished run that judged the app (not `error`):
+def latest_verdicts(db: Database, strips: Mapping[str, Sequence[RunBrief]] | None = None,
+                    limit: int = 0) -> dict[str, str]:
+    """Per journey, the status of its latest finished run that judged the app (not `error`).
+    Given `strips`, each journey's latest `limit` finished runs (`queries.
+    recent_runs_per_journey`), read off them; else, or when a full strip holds only errors,
     one index probe per journey, whatever the history kept."""
+    if strips:
+        found = _judged(strips, limit)
+        if found is not None:
+            return found
     latest = (
         select(RunRow.status)
         .where(RunRow.journey_id == JourneyRow.id, RunRow.is_open.is_(False),
@@ -100,6 +108,20 @@ def latest_verdicts(db: Database) -> dict[str, str]:
     query = select(JourneyRow.key, latest.label("status"))
     with db.read() as session:
         return {key: status for key, status in session.execute(query) if status is not None}
+
+
+def _judged(strips: Mapping[str, Sequence[RunBrief]], limit: int) -> dict[str, str] | None:
+    """`latest_verdicts` read off the strips; None when a full strip holds only errors (an
+    older run may have judged the app)."""
+    out = {}
+    for key, runs in strips.items():
+        judged = next((r.status for r in reversed(runs) if r.status not in (None, "error")),
+                      None)
+        if judged is not None:
+            out[key] = judged
+        elif len(runs) >= limit:
+            return None
+    return out
 
 
 def alert_windows(db: Database) -> dict[str, timedelta]:

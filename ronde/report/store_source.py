@@ -35,7 +35,6 @@ from ronde.report.mapping import (
 )
 from storage import heartbeats, kpi, reporting
 from storage.hourly import hours_back
-from storage.records import RunBrief
 from storage.store import Store
 
 HISTORY = 24  # runs in a journey's status strip on the overview
@@ -76,7 +75,7 @@ class StoreSource:
         # each journey's latest finished run ends its strip (one statement for both)
         limit = HISTORY if history else 1
         strips = self.store.recent_runs_per_journey(limit)
-        verdicts = _verdicts(strips, limit) or reporting.latest_verdicts(self.store.db)
+        verdicts = reporting.latest_verdicts(self.store.db, strips, limit)
         names = reporting.journey_names(self.store.db)
         open_counts: dict[str, int] = {}
         for i in self.store.open_incidents(kind="app"):
@@ -239,17 +238,3 @@ def _transaction_stats(figures: list[kpi.TransactionFigures]) -> list[Transactio
     out.sort(key=lambda t: (t.journey, not t.is_load, t.name))
     return out
 
-
-def _verdicts(strips: dict[str, list[RunBrief]], limit: int) -> dict[str, str] | None:
-    """Per journey, the status of its latest run that judged the app (not `error`), read off
-    its strip of latest runs; None when a full strip holds only errors (an older run may have
-    judged it: the caller asks the store, one probe per journey)."""
-    out = {}
-    for key, runs in strips.items():
-        judged = next((r.status for r in reversed(runs) if r.status not in (None, "error")),
-                      None)
-        if judged is not None:
-            out[key] = judged
-        elif len(runs) >= limit:
-            return None
-    return out
