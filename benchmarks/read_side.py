@@ -226,21 +226,20 @@ def _table(results: dict[str, dict[str, list[float]]]) -> None:
         if name == REFERENCE:
             continue
         goal = GOALS.get(name, 0.1)
-        cells = "".join(
-            f"{1000 * t[name][0]:8.0f}{1000 * statistics.median(t[name][1:]):8.0f}"
-            f"{1000 * percentile(t[name][1:], 95):9.0f}{percentile(t[name][1:], 95) / goal:8.2f}x"
-            for t in results.values()
-        )
+        cells = "".join(_cells(t[name], goal) for t in results.values())
         print(f"{name:<32}{1000 * goal:8.0f}{cells}")
-    print(f"{REFERENCE:<40}" + "".join(
-        f"{1000 * t[REFERENCE][0]:8.0f}{1000 * statistics.median(t[REFERENCE][1:]):8.0f}"
-        f"{1000 * percentile(t[REFERENCE][1:], 95):9.0f}"
-        f"{percentile(t[REFERENCE][1:], 95) / statistics.median(t[REFERENCE][1:]):8.2f}x"
-        for t in results.values()))
+    print(f"{REFERENCE:<40}" + "".join(_cells(t[REFERENCE], None) for t in results.values()))
     print("(milliseconds; first = the first request, nothing cached yet; p50/p95 over the\n"
           " requests after it; /goal = p95 over the issue's target: <= 1.00x meets it.\n"
           " The host reference is the same CPU work timed after every page request: its p50\n"
           " compares runs, its p95/p50 (last column) shows how noisy the host was)")
+
+def _cells(times: list[float], goal: float | None) -> str:
+    """first, p50, p95 in ms, then p95 over `goal` (None: over the p50, the spread)."""
+    p50, p95 = statistics.median(times[1:]), percentile(times[1:], 95)
+    return (f"{1000 * times[0]:8.0f}{1000 * p50:8.0f}{1000 * p95:9.0f}"
+            f"{p95 / (p50 if goal is None else goal):8.2f}x")
+
 
 if __name__ == "__main__":
     main()

@@ -519,7 +519,7 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
         else:
             stored = timings.hour_cells if per_device or index is not None else \
                 timings.transaction_cells
-            for span, key, cell in cellcache.cache_of(db).read(
+            for span, key, cell in cache.read(
                     session, stored, journey_id, plan.hours, plan.days, device_id,
                     None if cut is None else _by_slice(cut, plan.cut_hours)):
                 if span == 1 and key[2] in plan.cut_hours:
