@@ -24,7 +24,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from storage.errors import StorageBusy, StorageError, StorageFull, StorageUnavailable
+from storage.errors import (
+    StorageBusy,
+    StorageConflict,
+    StorageError,
+    StorageFull,
+    StorageUnavailable,
+)
 
 BUSY_TIMEOUT_MS = 10_000  # writes wait this long for another process's lock
 READ_TIMEOUT_MS = 2_000  # reads (commands, dashboard, alert rules) give up sooner
@@ -33,6 +39,8 @@ BUSY_MESSAGE = "database busy (locked by another process): try again"
 
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL = 5, 6, 13
 _PG_LOCK_NOT_AVAILABLE, _PG_DISK_FULL = "55P03", "53100"
+# deadlock_detected, serialization_failure: the server rolled the transaction back
+_PG_CONFLICTS = ("40P01", "40001")
 
 # Driver failures that mean "the database cannot be reached right now" (retry later).
 UNAVAILABLE = (
@@ -212,7 +220,8 @@ def translate_errors(url: str) -> Iterator[None]:
 
 
 def unavailable(url: str, exc: BaseException) -> StorageUnavailable:
-    """The driver's failure as ours: busy (another process's lock), full (disk), or down."""
+    """The driver's failure as ours: busy (another process's lock), in conflict (a deadlock
+    the server broke by rolling this transaction back), full (disk), or down."""
     orig = getattr(exc, "orig", None) or exc
     code = getattr(orig, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
@@ -222,6 +231,9 @@ def unavailable(url: str, exc: BaseException) -> StorageUnavailable:
         primary is None and "database is locked" in text
     ):
         return StorageBusy(f"{BUSY_MESSAGE} ({safe_url(url)}: {text})")
+    if sqlstate in _PG_CONFLICTS:
+        return StorageConflict(f"database busy: a concurrent write conflicted and this one was "
+                               f"rolled back, nothing written ({safe_url(url)}: {text})")
     if primary == _SQLITE_FULL or sqlstate == _PG_DISK_FULL:
         return StorageFull(f"database {safe_url(url)}: disk full ({text})")
     return StorageUnavailable(f"database {safe_url(url)} unreachable: {text}")

@@ -16,6 +16,12 @@ class StorageBusy(StorageUnavailable):
     TABLE): the call gave up after its lock timeout instead of waiting; try again later."""
 
 
+class StorageConflict(StorageBusy):
+    """PostgreSQL rolled this transaction back to break a deadlock or a serialization
+    conflict with a concurrent one: nothing was written, and the same write run again
+    normally succeeds (the caller retries it, then spools it like any busy write)."""
+
+
 class StorageFull(StorageUnavailable):
     """The database's disk is full: results wait in the spool until space returns."""
 

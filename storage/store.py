@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +29,13 @@ from storage import heartbeats as _heartbeats
 from storage import hourly, queries, rollups, runs, timings
 from storage import incidents as _incidents
 from storage.engine import Database, safe_url, translate_errors
-from storage.errors import DuplicateRun, StorageBusy, StorageError, StorageUnavailable
+from storage.errors import (
+    DuplicateRun,
+    StorageBusy,
+    StorageConflict,
+    StorageError,
+    StorageUnavailable,
+)
 from storage.migrate import current_revision, upgrade
 from storage.models import JourneyRow, RunRow
 from storage.prune import PruneReport, prune
@@ -48,6 +55,9 @@ from storage.spool import ReplayReport, Spool
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///ronde.db"
+#: Pauses before writing a run again that a concurrent write's deadlock rolled back (the
+#: server picks one victim; the other's locks are gone a moment later). Then it is spooled.
+CONFLICT_PAUSES_S = (0.05, 0.25)
 Clock = Callable[[], datetime]
 
 
@@ -266,6 +276,18 @@ class Store:
         self._record(result, info or JourneyInfo(key=result.journey))
 
     def _record(self, result: RunResult, info: JourneyInfo) -> Recorded:
+        """`_record_once`, again after a short pause when PostgreSQL rolled it back to break
+        a deadlock with a concurrent write (StorageConflict once the pauses are spent)."""
+        for pause in CONFLICT_PAUSES_S:
+            try:
+                return self._record_once(result, info)
+            except StorageConflict as exc:
+                log.info("result %s rolled back by a concurrent write, written again in %.2f s:"
+                         " %s", result.run_id, pause, exc)
+                time.sleep(pause)
+        return self._record_once(result, info)
+
+    def _record_once(self, result: RunResult, info: JourneyInfo) -> Recorded:
         now = self.clock()
         try:
             with self.db.transaction() as session:
