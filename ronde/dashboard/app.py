@@ -23,7 +23,7 @@ from ronde.dashboard.login import login_routes
 from ronde.dashboard.pages import page_routes
 from ronde.dashboard.settings import DashboardSettings
 from ronde.dashboard.strips import strip
-from ronde.dashboard.tables import transaction_rows
+from ronde.dashboard.tables import journey_rows, transaction_rows
 from ronde.report.charts import step_timeline
 from ronde.report.formatting import environment
 from ronde.report.source import ReadSource
@@ -66,6 +66,7 @@ def create_app(
     env = environment("ronde.dashboard")
     env.filters["strip"] = strip
     env.filters["transaction_rows"] = transaction_rows
+    env.filters["journey_rows"] = journey_rows
     artifacts_root = Path(artifacts_dir)
     access = Access(settings or DashboardSettings())
 

@@ -1,5 +1,5 @@
-"""The overview's strip of recent runs and its transaction rows, written in Python: escaped
-like the template was."""
+"""The overview's strip of recent runs, its journey rows and its transaction rows, written in
+Python: escaped like the template was."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from starlette.testclient import TestClient
 
 from ronde.dashboard.app import create_app
 from ronde.dashboard.strips import strip
-from ronde.dashboard.tables import transaction_rows
-from ronde.report.facts import Percentiles, RunMark, TransactionStats
+from ronde.dashboard.tables import journey_rows, transaction_rows
+from ronde.report.facts import (
+    Availability,
+    JourneyOverview,
+    Percentiles,
+    RunMark,
+    TransactionStats,
+)
+from ronde.report.formatting import environment
 from ronde.report.store_source import StoreSource
 
 NOW = datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
@@ -49,6 +56,46 @@ def test_a_transaction_row_labels_its_cells_and_escapes_what_it_quotes() -> None
         '  <td class="num" data-label="p99">–</td>\n'
         '  <td class="num" data-label="Success">–</td>\n'
         '  <td class="num" data-label="Measured">0</td>\n</tr>\n')
+
+
+# the journeys' rows as overview.html wrote them with its macros, before journey_rows
+TEMPLATE_ROWS = """{% from "macros.html" import status, availability %}
+{% for j in journeys %}
+<tr data-journey="{{ j.journey }}">
+  <td><a href="/journeys/{{ j.journey|urlencode }}"><strong>{{ j.journey }}</strong></a>\
+{% if j.name %}<div class="muted small">{{ j.name }}</div>{% endif %}</td>
+  <td>{{ status(j.last_status) }}{% if j.last_category %} <span class="muted small">\
+{{ j.last_category }}</span>{% endif %}</td>
+  <td class="strip">{{ j.history|strip }}</td>
+  <td>{{ j.last_run_at|when }}{% if j.last_device %}<div class="muted small">on \
+{{ j.last_device }}</div>{% endif %}</td>
+  <td class="a24">{{ availability(j.availability_24h) }}</td>
+  <td class="a7d">{{ availability(j.availability_7d) }}</td>
+  <td class="num">{% if j.open_incidents %}<a class="badge s-failed" href="/incidents">\
+{{ j.open_incidents }}</a>{% else %}0{% endif %}</td>
+</tr>
+{% endfor %}"""
+
+
+def test_journey_rows_are_the_template_s_byte_for_byte_whatever_they_quote() -> None:
+    at = datetime(2026, 11, 20, 11, 0, 5, tzinfo=UTC)
+    journeys = [
+        JourneyOverview(
+            'shop <b>"x"</b> & co/é', "Shop's <i>login</i>", "failed", "backend & co",
+            at, 'pixel "7" <b>', Availability(0.5, 0.9499, 40, 20, 2, 3),
+            Availability(1.0, 1.0, 7), 3, False,
+            (RunMark("a<b", "failed", at, 1, "d&e"), RunMark("c", "passed", at, 2, None)),
+        ),
+        JourneyOverview("quiet", None, None, None, None, None, Availability(None, None, 0),
+                        Availability(None, 0.95, 0, errors=4)),
+        JourneyOverview("ok", "", "passed", None, at, None, Availability(1.0, 0.96, 12),
+                        Availability(0.2, 0.0, 5, 4, 5, 0), 0, True),
+    ]
+    env = environment("ronde.dashboard")
+    env.filters["strip"] = strip
+    expected = env.from_string(TEMPLATE_ROWS).render(journeys=journeys)
+    assert str(journey_rows(journeys)) == expected
+    assert "&lt;b&gt;&#34;x&#34;" in expected and "shop%20%3Cb%3E" in expected  # it did quote
 
 
 def test_an_empty_store_s_overview_says_nothing_ran_yet(tmp_path: Path) -> None:
