@@ -5,16 +5,26 @@
     .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --profile   # costly SQL
     .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --url sqlite:///trial90.db \
         --postgres-copy     # both files, and the first copied into a throwaway PostgreSQL
+    .venv/bin/python benchmarks/read_side.py --url sqlite:///trial.db --live 5
+                            # a live trial: 5 runs recorded before each request (on a copy)
 
 Databases come from `benchmarks/trial_dataset.py` (`--generate` makes them: a SQLite file, a
 throwaway PostgreSQL cluster, or both). Pages are served in process (Starlette's
 test client, no network) with the clock at the trial's end; the figures printed side by side
-are the server's time per request. Not run by the tests.
+are the server's time per request. With `--live N`, N runs are recorded through the robot's
+own write path (`Store.record_run`) before each request, round-robin over the journeys, in
+the minute before the clock (not timed): what a running trial changes between two requests
+(a 100-journey trial every 5 min records ~5 runs between two 15 s scrapes), so the caches
+that keep what did not change are measured as they hit in production. SQLite files are then
+copied first (the trial file is left as it was). Not run by the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -31,14 +41,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import event
 from starlette.testclient import TestClient
-from trial_dataset import END, generate
+from trial_dataset import END, Journey, generate, run_result
 
+from journeys.results import Status
 from ronde.dashboard.app import create_app
 from ronde.dashboard.figures import StoreFigures
 from ronde.dashboard.server import tune_gc
 from ronde.report.render import render_report
 from ronde.report.store_source import StoreSource
 from storage import reporting
+from storage.store import Store
 
 PAGES = (
     "/",
@@ -85,13 +97,16 @@ def sql_profile(source: StoreSource, costs: dict[str, list[float]]) -> Iterator[
         event.remove(engine, "after_cursor_execute", after)
 
 
-def timed(call: Callable[[], Any], repeat: int, reference: list[float] | None = None
-          ) -> list[float]:
+def timed(call: Callable[[], Any], repeat: int, reference: list[float] | None = None,
+          before: Callable[[], None] | None = None) -> list[float]:
     """The first call (cold: nothing cached yet), then `repeat` calls as a running server
     answers them (its caches and prepared statements warm). With `reference`, a fixed piece
-    of CPU work is timed after each call into it: how busy the shared host was meanwhile."""
+    of CPU work is timed after each call into it: how busy the shared host was meanwhile;
+    `before` runs (untimed) before each call: the live trial's writes."""
     out = []
     for _ in range(repeat + 1):
+        if before is not None:
+            before()
         start = time.perf_counter()
         call()
         out.append(time.perf_counter() - start)
@@ -112,10 +127,34 @@ def _reference_work() -> None:
     {f"{v:.3f}": i for i, v in enumerate(ordered[::4])}
 
 
-def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: bool
-            ) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+class LiveWriter:
+    """Records runs as a running trial does: round-robin over the journeys, each run like
+    its journey's latest (same transactions, device, typical times), started in the minute
+    before `now`, through `Store.record_run` (what the robot's writer thread calls)."""
+
+    def __init__(self, store: Any, now: datetime, per_request: int) -> None:
+        self.store, self.now, self.per_request = store, now, per_request
+        self.rng = random.Random(7)
+        self.written = 0
+        self.journeys = [
+            Journey(r.journey, r.device or "sim-00",
+                    tuple((t.name, t.response_ms or 500.0) for t in r.transactions), None)
+            for r in store.latest_runs(with_transactions=True)
+        ]
+
+    def __call__(self) -> None:
+        for _ in range(self.per_request):
+            j = self.journeys[self.written % len(self.journeys)]
+            at = self.now - timedelta(seconds=60) + timedelta(milliseconds=self.written)
+            self.store.record_run(run_result(j, at, Status.PASSED, None, self.rng))
+            self.written += 1
+
+
+def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: bool,
+            live: int = 0) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     source = StoreSource.open(url)
     costs: dict[str, list[float]] = defaultdict(list)
+    writer = None
     try:
         latest = source.store.runs(limit=1, with_transactions=False)
         run_id = latest[0].run_id if latest else "none"
@@ -124,6 +163,9 @@ def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: b
         tune_gc()  # as the server does
         client = TestClient(app)
         times: dict[str, list[float]] = {}
+        if live:
+            writer = LiveWriter(Store.open(url, spool_path=Path(tempfile.mkdtemp()) / "s.jsonl",
+                                           environ={}), now, live)
 
         def page(path: str) -> Callable[[], Any]:
             def get() -> None:
@@ -135,7 +177,8 @@ def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: b
         reference: list[float] = []
         with sql_profile(source, costs) if profile else _nothing():
             for path in PAGES:
-                times[path] = timed(page(path.format(run_id=run_id)), repeat, reference)
+                times[path] = timed(page(path.format(run_id=run_id)), repeat, reference,
+                                    writer)
             span = reporting.run_span(source.store.db, now - timedelta(days=365), now)
             since = span[0] if span else now - timedelta(days=10)
             times["report HTML"] = timed(
@@ -144,6 +187,9 @@ def measure(url: str, now: datetime, repeat: int, report_repeat: int, profile: b
         return times, costs
     finally:
         source.close()
+        if writer is not None:
+            print(f"  {writer.written} runs recorded between requests", flush=True)
+            writer.store.close()
 
 
 @contextmanager
@@ -164,6 +210,9 @@ def main() -> None:
                         help="the dashboard's clock (default: 7 min 13 s after the generated "
                              "trial's end: not on an hour, as a real clock rarely is)")
     parser.add_argument("--profile", action="store_true", help="print the costliest SQL")
+    parser.add_argument("--live", type=int, default=0, metavar="N",
+                        help="record N runs before each request, as a live trial does (SQLite "
+                             "files are copied first)")
     parser.add_argument("--postgres-copy", action="store_true",
                         help="also load the first --url SQLite trial into a throwaway "
                              "PostgreSQL cluster (benchmarks/pg_copy.py), measured there too")
@@ -196,9 +245,14 @@ def main() -> None:
                 seconds = copy(Path(url.removeprefix("sqlite:///")), target)
                 print(f"copied {label} to PostgreSQL in {seconds:.0f} s", flush=True)
                 urls.append((target, "pg " + label.removeprefix("sqlite ")))
+        if args.live:
+            urls = [(_copy(url, tmp / "live") if url.startswith("sqlite") else url, label)
+                    for url, label in urls]
+            print(f"live: {args.live} runs recorded before each request", flush=True)
         results = {}
         for url, label in urls:
-            times, costs = measure(url, args.now, args.repeat, args.report_repeat, args.profile)
+            times, costs = measure(url, args.now, args.repeat, args.report_repeat, args.profile,
+                                   args.live)
             results[label] = times
             if args.profile:
                 print(f"\ncostliest statements on {label} (total ms, calls):")
@@ -209,6 +263,18 @@ def main() -> None:
     finally:
         if cluster is not None:
             cluster.destroy()
+        shutil.rmtree(tmp / "live", ignore_errors=True)  # the live copies (GBs for 90 days)
+
+
+def _copy(url: str, into: Path) -> str:
+    """A copy of a SQLite trial (its WAL checkpointed first): live runs are written into it."""
+    path = Path(url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    into.mkdir(exist_ok=True)
+    target = into / f"{len(list(into.iterdir()))}-{path.name}"
+    shutil.copyfile(path, target)
+    return f"sqlite:///{target}"
 
 
 def _label(url: str) -> str:

@@ -75,7 +75,7 @@ def plan(journeys: int, devices: int, days: int, end: datetime, rng: random.Rand
     return out
 
 
-def _result(j: Journey, at: datetime, status: Status, category: Category | None,
+def run_result(j: Journey, at: datetime, status: Status, category: Category | None,
             rng: random.Random, attempt: int = 1, confirms: str | None = None) -> RunResult:
     hour = at.hour + at.minute / 60
     busy = 1.0 + 0.35 * math.sin((hour - 8) / 24 * 2 * math.pi)  # slower in the afternoon
@@ -122,17 +122,17 @@ def rounds(j: Journey, at: datetime, rng: random.Random) -> list[RunResult]:
     down = j.outage is not None and j.outage[0] <= at < j.outage[1]
     roll = rng.random()
     if roll < 0.004:
-        return [_result(j, at, Status.ERROR, Category.NO_DEVICE, rng)]
+        return [run_result(j, at, Status.ERROR, Category.NO_DEVICE, rng)]
     if down or roll < 0.03:  # an outage, or a flake / a short failure
         category = Category.BACKEND if down else rng.choice(FAILURES)
-        first = _result(j, at, Status.FAILED, category, rng)
+        first = run_result(j, at, Status.FAILED, category, rng)
         again = down or rng.random() < 0.2
-        second = _result(j, at + timedelta(minutes=1), Status.FAILED if again else Status.PASSED,
+        second = run_result(j, at + timedelta(minutes=1), Status.FAILED if again else Status.PASSED,
                          category if again else None, rng, attempt=2, confirms=first.run_id)
         return [first, second]
     if roll < 0.05:
-        return [_result(j, at, Status.DEGRADED, Category.PERFORMANCE, rng)]
-    return [_result(j, at, Status.PASSED, None, rng)]
+        return [run_result(j, at, Status.DEGRADED, Category.PERFORMANCE, rng)]
+    return [run_result(j, at, Status.PASSED, None, rng)]
 
 
 def generate(url: str, *, days: int = 10, journeys: int = 100, devices: int = 10,
