@@ -15,6 +15,12 @@ write time (the 24 h page cuts all 24 of its hours). An entry also expires after
 MAX_AGE_S: the bound on a change the fingerprint cannot see (a value moved up and another
 down by the same amount in the same range). Cached cells are shared: callers merge them into
 cells of their own (`timings.merged`), never change them.
+
+A read over every journey (the overview, `/metrics`) keeps its cells per journey, under the
+journey's generation (storage.generations): a journey whose runs did not change since is
+neither fingerprinted nor read again, before the edge or after it; one that changed has its
+cold part fingerprinted alone (a run after the edge leaves it as it was) and its hot part
+read again. On a running trial that is a few journeys per request instead of all of them.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, func, select
 
+from storage import generations
 from storage.engine import Database
 from storage.hourly import Range, ceil_hour, floor_hour, joined
 from storage.models import RunRow, TimingHourRow
@@ -82,6 +89,7 @@ class CellCache:
         self._cells = 0
         self.hits = 0  # cold ranges served decoded (what tests and benchmarks look at)
         self.misses = 0
+        self.by_journey: generations.PerJourney[Any] = generations.PerJourney(clock)
 
     def read(self, session: Any, reader: Reader, journey_id: int | None,
              hours: Iterable[Range], days: Iterable[Range], device_id: int | None,
@@ -98,48 +106,91 @@ class CellCache:
             return [(span, k, c) for span, ranges in ((1, hours), (24, days))
                     for lo, hi in ranges
                     for k, c in reader(session, journey_id, lo, hi, device_id, span)]
+        read = _Read(session, reader, journey_id, device_id, grouping,
+                     None if journey_id is not None else generations.current(session))
         day = floor_day(edge)
         out: list[tuple[int, Key, Cell]] = []
         by_hour = list(hours)
         for lo, hi in days:
             if lo is None or lo < day:
                 cold_end = day if hi is None or hi > day else hi
-                out += [(24, k, c) for k, c in self._cold(session, reader, journey_id, lo,
-                                                          cold_end, device_id, 24, grouping)]
+                out += [(24, k, c) for k, c in self._cold(read, lo, cold_end, 24)]
                 lo = cold_end
             if lo != hi:
                 by_hour.append((lo, hi))
         for lo, hi in joined(by_hour):
-            out += [(1, k, c) for k, c in self._split(session, reader, journey_id, lo, hi,
-                                                      device_id, edge, grouping)]
+            out += [(1, k, c) for k, c in self._split(read, lo, hi, edge)]
         return out
 
-    def _split(self, session: Any, reader: Reader, journey_id: int | None,
-               since: datetime | None, until: datetime | None, device_id: int | None,
-               edge: datetime, grouping: Grouping | None) -> list[tuple[Key, Cell]]:
+    def _split(self, read: _Read, since: datetime | None, until: datetime | None,
+               edge: datetime) -> list[tuple[Key, Cell]]:
         """Hour rows of the range: before `edge` from the cache, after it as stored."""
         if since is not None and since >= edge:
-            return list(reader(session, journey_id, since, until, device_id, 1))
+            return self._hot(read, since, until)
         cold_end = edge if until is None or until > edge else until
-        cells = self._cold(session, reader, journey_id, since, cold_end, device_id, 1,
-                           grouping)
+        cells = self._cold(read, since, cold_end, 1)
         if cold_end == until:
             return cells
-        return [*cells, *reader(session, journey_id, cold_end, until, device_id, 1)]
+        return [*cells, *self._hot(read, cold_end, until)]
 
-    def _cold(self, session: Any, reader: Reader, journey_id: int | None,
-              since: datetime | None, until: datetime, device_id: int | None, span: int,
-              grouping: Grouping | None) -> list[tuple[Key, Cell]]:
-        key = (reader.__module__, reader.__qualname__, span, journey_id, device_id, since,
-               until, None if grouping is None else grouping.id)
-        fingerprint = _fingerprint(session, journey_id, since, until, device_id, span)
+    def _hot(self, read: _Read, since: datetime, until: datetime | None
+             ) -> list[tuple[Key, Cell]]:
+        """Hour rows after the edge: as stored, or, over every journey, each journey's kept
+        while its generation stays the same (a running trial changes a few between reads)."""
+        reader, session, device_id = read.reader, read.session, read.device_id
+        if read.generations is None:
+            return list(reader(session, read.journey_id, since, until, device_id, 1))
+        key = (*_name(reader), "hot", device_id, since, until)
+        gens = read.generations
 
-        def decode() -> list[tuple[Key, Cell]]:
+        def compute(stale: list[int], previous: dict[int, list[tuple[Key, Cell]]]
+                    ) -> dict[int, list[tuple[Key, Cell]]]:
+            if not generations.one_by_one(stale, gens):
+                return _by_journey(reader(session, None, since, until, device_id, 1), stale)
+            return {j: list(reader(session, j, since, until, device_id, 1)) for j in stale}
+
+        return _flat(self.by_journey.read(key, gens, compute, len))
+
+    def _cold(self, read: _Read, since: datetime | None, until: datetime, span: int
+              ) -> list[tuple[Key, Cell]]:
+        session, reader, device_id, grouping = (read.session, read.reader, read.device_id,
+                                                read.grouping)
+        group_id = None if grouping is None else grouping.id
+
+        def decode(journey_id: int | None) -> list[tuple[Key, Cell]]:
             cells = [(k, _decoded(c)) for k, c in reader(session, journey_id, since, until,
                                                           device_id, span)]
             return cells if grouping is None else _grouped(cells, span, grouping)
 
-        return self.kept(key, fingerprint, decode, len)
+        if read.generations is None:
+            key = (*_name(reader), span, read.journey_id, device_id, since, until, group_id)
+            fingerprint = _fingerprint(session, read.journey_id, since, until, device_id, span)
+            return self.kept(key, fingerprint, lambda: decode(read.journey_id), len)
+
+        gens = read.generations
+        Kept = tuple[tuple[Any, ...], list[tuple[Key, Cell]]]  # (fingerprint, cells)
+
+        def compute(stale: list[int], previous: dict[int, Kept]) -> dict[int, Kept]:
+            # a journey whose run landed after the edge keeps its cold cells: its
+            # fingerprint there is the same
+            if not generations.one_by_one(stale, gens):
+                prints = _fingerprints(session, since, until, device_id, span)
+                changed = [j for j in stale if j not in previous or
+                           previous[j][0] != prints.get(j, _EMPTY)]
+                cells = _by_journey(decode(None), changed) if changed else {}
+                return {j: (prints.get(j, _EMPTY), cells.get(j, [])) if j in changed
+                        else previous[j] for j in stale}
+            out: dict[int, Kept] = {}
+            for j in stale:
+                fingerprint = _fingerprint(session, j, since, until, device_id, span)
+                old = previous.get(j)
+                out[j] = old if old is not None and old[0] == fingerprint else (
+                    fingerprint, decode(j))
+            return out
+
+        key = (*_name(reader), "cold", span, device_id, since, until, group_id)
+        return _flat({j: cells for j, (_, cells) in self.by_journey.read(
+            key, gens, compute, lambda kept: len(kept[1])).items()})
 
     def kept(self, key: Hashable, fingerprint: tuple[Any, ...], compute: Callable[[], T],
              size: Callable[[T], int]) -> T:
@@ -172,8 +223,7 @@ class CellCache:
         the hour rows of the hours it touches keep their fingerprint: those rows are tallied
         from the same runs at write time, so any result that lands there changes them. `cut`
         names how the reader slices the runs."""
-        key = (reader.__module__, reader.__qualname__, "raw", journey_id, device_id, since,
-               until, cut)
+        key = (*_name(reader), "raw", journey_id, device_id, since, until, cut)
         fingerprint = _fingerprint(session, journey_id, floor_hour(since), ceil_hour(until),
                                    device_id, 1)
         return self.kept(key, fingerprint, lambda: reader(session, journey_id, since, until,
@@ -211,6 +261,8 @@ def forget(db: Database) -> None:
         _caches.pop(db, None)
 
 
+#: A journey with no row in a range: the fingerprint `_fingerprint` reads for it.
+_EMPTY = (0, None, None, None, None, None, None)
 _LATEST = select(func.max(RunRow.started_at))  # the latest run's start: one index probe
 
 
@@ -224,11 +276,14 @@ def _fingerprint(session: Any, journey_id: int | None, since: datetime | None,
 
 
 @lru_cache(maxsize=16)
-def _fingerprint_query(since: bool, journey: bool, device: bool) -> Any:
+def _fingerprint_query(since: bool, journey: bool, device: bool, per_journey: bool = False
+                       ) -> Any:
     t = TimingHourRow
-    query = select(func.count(), func.sum(t.count), func.sum(t.total), func.sum(t.ok),
-                   func.sum(t.sum_ms), func.min(t.min_ms), func.max(t.max_ms)).where(
-        t.span == bindparam("f_span"), t.hour < bindparam("f_until"))
+    columns = (func.count(), func.sum(t.count), func.sum(t.total), func.sum(t.ok),
+               func.sum(t.sum_ms), func.min(t.min_ms), func.max(t.max_ms))
+    query = (select(t.journey_id, *columns).group_by(t.journey_id) if per_journey
+             else select(*columns)).where(t.span == bindparam("f_span"),
+                                          t.hour < bindparam("f_until"))
     if since:
         query = query.where(t.hour >= bindparam("f_since"))
     if journey:
@@ -259,3 +314,45 @@ def _decoded(cell: Cell) -> Cell:
     out.times.settle()
     out.times.sum = cell.times.sum
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One `CellCache.read`: what it reads, and the journeys' generations when it reads
+    every journey (None: one journey, kept by its rows' fingerprint alone)."""
+
+    session: Any
+    reader: Reader
+    journey_id: int | None
+    device_id: int | None
+    grouping: Grouping | None
+    generations: dict[int, int] | None
+
+
+def _name(reader: Callable[..., Any]) -> tuple[str, str]:
+    return reader.__module__, reader.__qualname__
+
+
+def _by_journey(cells: Iterable[tuple[Key, Cell]], journeys: Iterable[int]
+                ) -> dict[int, list[tuple[Key, Cell]]]:
+    """Cells of every journey split per journey, for those asked (each gets a list)."""
+    out: dict[int, list[tuple[Key, Cell]]] = {j: [] for j in journeys}
+    for key, cell in cells:
+        found = out.get(key[0])
+        if found is not None:
+            found.append((key, cell))
+    return out
+
+
+def _flat(per_journey: dict[int, list[tuple[Key, Cell]]]) -> list[tuple[Key, Cell]]:
+    return [c for j in sorted(per_journey) for c in per_journey[j]]
+
+
+def _fingerprints(session: Any, since: datetime | None, until: datetime,
+                  device_id: int | None, span: int) -> dict[int, tuple[Any, ...]]:
+    """Each journey's fingerprint of the range (`_fingerprint` grouped by journey, in one
+    aggregate query); a journey without rows there has none (`_EMPTY`)."""
+    params = {"f_span": span, "f_until": until, "f_since": since, "f_device": device_id}
+    query = _fingerprint_query(since is not None, False, device_id is not None, True)
+    return {j: tuple(rest) for j, *rest in session.execute(
+        query, {k: v for k, v in params.items() if v is not None})}

@@ -17,7 +17,7 @@ figures.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -297,14 +297,32 @@ def totals(session: Any, journey: str | None, since: datetime | None,
     return out
 
 
+def totals_by_id(session: Any, journey_ids: Collection[int] | None, since: datetime | None,
+                 until: datetime | None, device: str | None = None) -> dict[int, Counts]:
+    """`totals` per journey id, of every journey or of those named."""
+    out: dict[int, Counts] = {}
+    for span, (lo, hi) in spans(since, until):
+        params = {"t_span": span, "t_ids": journey_ids, "t_device": device, "t_since": lo,
+                  "t_until": hi}
+        query = _totals_query(False, device is not None, lo is not None, hi is not None,
+                              by_id=True, named=journey_ids is not None)
+        for journey_id, *counts in session.connection().execute(
+                query, {k: v for k, v in params.items() if v is not None}):
+            out.setdefault(journey_id, Counts()).add(Counts(*(int(v or 0) for v in counts)))
+    return out
+
+
 @lru_cache(maxsize=32)
-def _totals_query(journey: bool, device: bool, since: bool, until: bool) -> Any:
+def _totals_query(journey: bool, device: bool, since: bool, until: bool, by_id: bool = False,
+                  named: bool = False) -> Any:
     """Built once per shape (building the select cost more than running it on a day's rows)."""
     t = AvailabilityHourRow
-    query = (select(JourneyRow.key, *(func.sum(getattr(t, c)) for c in COLUMNS))
-             .join(JourneyRow, t.journey_id == JourneyRow.id)
-             .where(t.span == bindparam("t_span"))
-             .group_by(JourneyRow.key))
+    sums = [func.sum(getattr(t, c)) for c in COLUMNS]
+    query = (select(t.journey_id, *sums).group_by(t.journey_id) if by_id else
+             select(JourneyRow.key, *sums).join(JourneyRow, t.journey_id == JourneyRow.id)
+             .group_by(JourneyRow.key)).where(t.span == bindparam("t_span"))
+    if named:
+        query = query.where(t.journey_id.in_(bindparam("t_ids", expanding=True)))
     if journey:
         query = query.where(JourneyRow.key == bindparam("t_journey"))
     if device:

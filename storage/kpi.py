@@ -50,7 +50,7 @@ from sqlalchemy import and_, bindparam, case, func, literal_column, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
-from storage import cellcache, hourly, timings
+from storage import cellcache, generations, hourly, timings
 from storage.engine import Database
 from storage.models import DeviceRow, JourneyRow, RunRow
 
@@ -270,8 +270,11 @@ def _stored_end(source: Any, until: datetime | None) -> datetime | None:
         return until
     db = database_of(source)
     with db.read() as session:
-        later = session.scalar(select(RunRow.id).where(RunRow.started_at >= until).limit(1))
+        later = session.execute(_LATER, {"until": until}).first()
     return until if later is not None else timings.floor_day(until) + timedelta(days=1)
+
+
+_LATER = select(RunRow.id).where(RunRow.started_at >= bindparam("until")).limit(1)
 
 
 def availability(
@@ -293,7 +296,9 @@ def availability(
     if hours is not None:
         db = database_of(source)
         with db.read() as session:
-            for key, counts in hourly.totals(session, journey, *hours, device).items():
+            stored = hourly.totals(session, journey, *hours, device) if journey is not None \
+                else _totals_per_journey(db, session, hours, device)
+            for key, counts in stored.items():
                 found.setdefault(key, hourly.Counts()).add(counts)
     return [
         Availability(key, c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
@@ -301,6 +306,29 @@ def availability(
         for key, c in sorted(found.items())
         if c.first_total or c.first_errors or c.rounds_total or c.rounds_errors
     ]
+
+
+def _totals_per_journey(db: Database, session: Any, hours: tuple[datetime | None,
+                                                                  datetime | None],
+                        device: str | None) -> dict[str, hourly.Counts]:
+    """`hourly.totals` of every journey, each journey's kept while its generation stays the
+    same (storage.generations): a running trial reads again the few that changed. The
+    counts are shared: callers add them into their own."""
+    gens = generations.current(session)
+
+    def compute(stale: list[int], previous: dict[int, hourly.Counts]
+                ) -> dict[int, hourly.Counts]:
+        named = stale if generations.one_by_one(stale, gens) else None
+        found = hourly.totals_by_id(session, named, *hours, device)
+        return {j: found.get(j) or hourly.Counts() for j in stale}
+
+    counts = cellcache.cache_of(db).by_journey.read(("availability", *hours, device), gens,
+                                                    compute)
+    keys = {j: key for j, key in session.execute(_JOURNEY_KEYS)}
+    return {keys[j]: c for j, c in counts.items() if j in keys}
+
+
+_JOURNEY_KEYS = select(JourneyRow.id, JourneyRow.key)
 
 
 @lru_cache(maxsize=32)
@@ -525,8 +553,11 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
                 if span == 1 and key[2] in plan.cut_hours:
                     continue
                 found.append((key if index is None else (*key[:4], index(key[2])), cell))
+    # a journey or device added after the names were read (PostgreSQL reads each statement
+    # afresh) waits for the next read
     return [((journeys[j], None if d is None else devices[d], h, name, s), cell)
-            for (j, d, h, name, s), cell in found]
+            for (j, d, h, name, s), cell in found
+            if j in journeys and (d is None or d in devices)]
 
 
 def _raw_reader(index: Callable[[datetime], int] | None) -> cellcache.RawReader:

@@ -54,6 +54,9 @@ class JourneyRow(Base):
     # its own `monitor.alert.window` as last recorded (None: ronde.yaml's default), for
     # /metrics' alert-window availability (0005)
     alert_window_ms: Mapped[int | None] = mapped_column(BigInteger)
+    # moved on by the database on every change to the journey's runs (triggers, 0009):
+    # what the read side's per-journey caches are keyed by (storage.generations)
+    generation: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
 
 class JourneyVersionRow(Base):

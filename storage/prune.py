@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from storage import hourly, timings, totals
+from storage import generations, hourly, timings, totals
 from storage.engine import Database
 from storage.models import (
     ArtifactRow,
@@ -68,6 +68,7 @@ def prune(db: Database, *, before: datetime, artifacts_dir: Path | None) -> Prun
             freed += size
             _remove_empty_parents(target.parent, root)
     with db.transaction() as session:
+        generations.bump_all(session)  # first: the journey rows before the derived rows
         totals.fold(session, old)  # so /metrics counters never go down
         hours = set(session.execute(  # the kept rounds of the cutoff's hour are recounted
             select(RunRow.journey_id).where(RunRow.started_at >= hourly.floor_hour(before),

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select
+from sqlalchemy import Select, and_, bindparam, func, literal, select
 from sqlalchemy.orm import Session, aliased
 
+from storage import generations
 from storage.models import (
     ArtifactRow,
     DeviceRow,
@@ -120,20 +121,50 @@ def latest_runs(session: Session, *, with_transactions: bool = True) -> list[Run
     return _records(session, list(session.execute(query).all()), with_transactions)
 
 
-def recent_runs_per_journey(session: Session, limit: int) -> dict[str, list[RunBrief]]:
+def recent_runs_per_journey(session: Session, limit: int,
+                            memo: generations.PerJourney[Any] | None = None
+                            ) -> dict[str, list[RunBrief]]:
     """Each journey's latest `limit` finished runs, oldest first, as briefs, in one
-    statement that reads `limit` index entries per journey, whatever the history kept."""
-    query = (_latest_lateral(limit) if session.get_bind().dialect.name == "postgresql"
-             else _latest_from_cutoffs(limit))
-    out: dict[str, list[RunBrief]] = defaultdict(list)
-    rows = session.connection().execute(query).all()  # plain rows: ORM loading cost 3x the SQL
-    for key, *brief in rows:
-        out[key].append(RunBrief._make(brief))
-    return {key: runs[-limit:] for key, runs in out.items()}  # ties at the cutoff
+    statement that reads `limit` index entries per journey, whatever the history kept. With
+    a `memo`, a journey's strip is kept while its generation stays the same: a running trial
+    reads again the few journeys that recorded a run since the last read."""
+    if memo is None:
+        return {key: runs for key, runs in _strips(session, limit, None).values() if runs}
+
+    gens = generations.current(session)
+
+    def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, Any]:
+        found = _strips(session, limit, stale if generations.one_by_one(stale, gens) else None)
+        return {j: found.get(j, ("", [])) for j in stale}
+
+    strips = memo.read(("strips", limit), gens, compute, lambda strip: len(strip[1]))
+    return {key: runs for key, runs in sorted(strips.values()) if runs}
+
+
+def _strips(session: Session, limit: int, journey_ids: list[int] | None
+            ) -> dict[int, tuple[str, list[RunBrief]]]:
+    """(journey key, its strip) by journey id, of every journey or of those named."""
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    query = (_latest_lateral if postgresql else _latest_from_cutoffs)(
+        limit, journey_ids is not None)
+    out: dict[int, tuple[str, list[RunBrief]]] = {}
+    params = {} if journey_ids is None else {"journey_ids": journey_ids}
+    # plain rows: ORM loading cost 3x the SQL
+    for journey_id, key, *brief in session.connection().execute(query, params).all():
+        found = out.get(journey_id)
+        if found is None:
+            out[journey_id] = found = (key, [])
+        found[1].append(RunBrief._make(brief))
+    return {j: (key, runs[-limit:]) for j, (key, runs) in out.items()}  # ties at the cutoff
+
+
+def _named(query: Any, some: bool) -> Any:
+    return query.where(JourneyRow.id.in_(bindparam("journey_ids", expanding=True))) \
+        if some else query
 
 
 @lru_cache(maxsize=8)  # built once per limit: building it cost 4 ms, a quarter of the read
-def _latest_lateral(limit: int) -> Select[Any]:
+def _latest_lateral(limit: int, some: bool) -> Select[Any]:
     """PostgreSQL: per journey, its latest runs through (journey_id, started_at) backwards
     (LATERAL). The cutoff form below made it scan every run (the planner cannot see the
     cutoffs' values): 108 ms on 296 k runs, growing with the history."""
@@ -145,18 +176,17 @@ def _latest_lateral(limit: int) -> Select[Any]:
         .limit(limit)
         .lateral("latest")
     )
-    return (
-        select(JourneyRow.key, latest.c.run_id, latest.c.status, latest.c.started_at,
-               latest.c.attempt, DeviceRow.name, latest.c.category)
+    return _named(
+        select(JourneyRow.id, JourneyRow.key, latest.c.run_id, latest.c.status,
+               latest.c.started_at, latest.c.attempt, DeviceRow.name, latest.c.category)
         .select_from(JourneyRow)
         .join(latest, literal(True))
         .outerjoin(DeviceRow, latest.c.device_id == DeviceRow.id)
-        .order_by(JourneyRow.key, latest.c.started_at, latest.c.id)
-    )
+        .order_by(JourneyRow.key, latest.c.started_at, latest.c.id), some)
 
 
 @lru_cache(maxsize=8)
-def _latest_from_cutoffs(limit: int) -> Select[Any]:
+def _latest_from_cutoffs(limit: int, some: bool) -> Select[Any]:
     """SQLite (no LATERAL): per journey, the start of its `limit`-th latest run (one index
     read), then the runs from there (an index range)."""
     recent = aliased(RunRow, name="recent")
@@ -170,11 +200,12 @@ def _latest_from_cutoffs(limit: int) -> Select[Any]:
         .scalar_subquery()
     )
     dawn = literal(datetime(1970, 1, 1, tzinfo=UTC), UTCDateTime())
-    cutoffs = select(JourneyRow.id.label("journey_id"), func.coalesce(cutoff, dawn).label(
-        "since")).cte("cutoffs").prefix_with("MATERIALIZED")  # read first, then the runs
+    cutoffs = _named(select(JourneyRow.id.label("journey_id"), func.coalesce(
+        cutoff, dawn).label("since")), some).cte("cutoffs").prefix_with(
+        "MATERIALIZED")  # read first, then the runs
     return (
-        select(JourneyRow.key, RunRow.run_id, RunRow.status, RunRow.started_at, RunRow.attempt,
-               DeviceRow.name, RunRow.category)
+        select(JourneyRow.id, JourneyRow.key, RunRow.run_id, RunRow.status, RunRow.started_at,
+               RunRow.attempt, DeviceRow.name, RunRow.category)
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .join(cutoffs, and_(RunRow.journey_id == cutoffs.c.journey_id,

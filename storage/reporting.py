@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage import rollups
+from storage import generations, rollups
+from storage.cellcache import cache_of
 from storage.engine import Database
 from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow
 from storage.records import RunBrief
@@ -40,6 +41,9 @@ class ResponseBuckets:
     sum_ms: float
 
 
+_JOURNEY_KEYS = select(JourneyRow.id, JourneyRow.key)
+
+
 def run_counts(db: Database) -> list[RunCount]:
     """Finished runs by journey, device and status, since the store began (pruned ones too):
     the totals kept at write time (storage.rollups), so the cost is the number of series."""
@@ -57,9 +61,31 @@ def artifact_recorded(db: Database, path: str) -> bool:
 
 def response_marks(db: Database) -> dict[tuple[str, str], tuple[Any, ...]]:
     """Per (journey, transaction), a mark that changes with its response buckets: a reader
-    keeps what it made of a series while its mark stays (storage.rollups.response_marks)."""
+    keeps what it made of a series while its mark stays (storage.rollups.response_marks).
+    The series' rows are keyed by the journey's key, and a journey is never deleted: every
+    series belongs to a journey read here (one added after the generations were read is
+    in the next read)."""
     with db.read() as session:
-        return rollups.response_marks(session)
+        generation = generations.current(session)  # first: every journey it names has a key
+        keys = {j: key for j, key in session.execute(_JOURNEY_KEYS)}
+
+        def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, Any]:
+            named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \
+                else None
+            found = rollups.response_marks(session, named)
+            out: dict[int, dict[tuple[str, str], tuple[Any, ...]]] = {j: {} for j in stale}
+            ids = {key: j for j, key in keys.items()}
+            for series, mark in found.items():
+                if ids.get(series[0]) in out:
+                    out[ids[series[0]]][series] = mark
+            return out
+
+        # each journey's marks kept while its generation stays the same (storage.generations):
+        # its series' rows are written with its runs, in their transaction
+        per_journey = cache_of(db).by_journey.read(
+            ("response marks",), generation, compute, len)
+        return {series: mark for found in per_journey.values()
+                for series, mark in found.items()}
 
 
 def response_buckets(db: Database, bounds_ms: Sequence[float],

@@ -24,9 +24,9 @@ from sqlalchemy.engine import make_url
 
 from journeys.model import Journey
 from journeys.results import RunResult
+from storage import cellcache, generations, hourly, queries, rollups, runs, timings
 from storage import fleet as _fleet
 from storage import heartbeats as _heartbeats
-from storage import hourly, queries, rollups, runs, timings
 from storage import incidents as _incidents
 from storage.engine import Database, safe_url, translate_errors
 from storage.errors import (
@@ -352,7 +352,8 @@ class Store:
     def recent_runs_per_journey(self, limit: int) -> dict[str, list[RunBrief]]:
         """Each journey's latest `limit` finished runs, oldest first, in one query."""
         with self.db.read() as session:
-            return queries.recent_runs_per_journey(session, limit)
+            return queries.recent_runs_per_journey(session, limit,
+                                                   cellcache.cache_of(self.db).by_journey)
 
     def latest_runs(self, *, with_transactions: bool = True) -> list[RunRecord]:
         """The last finished run of each journey."""
@@ -371,6 +372,7 @@ class Store:
         (runs, responses, availability rows, timing rows) written. Idempotent; robots recording
         meanwhile wait for it."""
         with self.db.transaction() as session:
+            generations.bump_all(session)
             runs, responses = rollups.rebuild(session)
             return runs, responses, hourly.rebuild(session), timings.rebuild(session)
 

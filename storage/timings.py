@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Text, case, delete, func, select
+from sqlalchemy import Integer, Text, bindparam, case, delete, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -91,19 +91,29 @@ def _run_rows(session: Any, build: Callable[..., Any], options: dict[str, Any],
     return session.execute(query.execution_options(**options), given)
 
 
-def _hours_bounded(query: Any, journey_id: int | None, since: datetime | None,
-                   until: datetime | None, device_id: int | None) -> Any:
-    """The hour (or day) rows of [since, until), of one journey and/or device when given."""
+def _hours_bounded(query: Any, since: bool, until: bool, journey: bool, device: bool) -> Any:
+    """The hour (or day) rows of [since, until), of one journey and/or device: the bounds
+    given, as parameters (`_bounds`), so each shape of a query is built once."""
     t = TimingHourRow
-    if since is not None:
-        query = query.where(t.hour >= since)
-    if until is not None:
-        query = query.where(t.hour < until)
-    if journey_id is not None:
-        query = query.where(t.journey_id == journey_id)
-    if device_id is not None:
-        query = query.where(t.device_id == device_id)
+    query = query.where(t.span == bindparam("h_span"))
+    if since:
+        query = query.where(t.hour >= bindparam("h_since"))
+    if until:
+        query = query.where(t.hour < bindparam("h_until"))
+    if journey:
+        query = query.where(t.journey_id == bindparam("h_journey"))
+    if device:
+        query = query.where(t.device_id == bindparam("h_device"))
     return query
+
+
+def _bounds(journey_id: int | None, since: datetime | None, until: datetime | None,
+            device_id: int | None, span: int) -> tuple[tuple[bool, ...], dict[str, Any]]:
+    """A bounded query's shape (`_hours_bounded`'s flags) and its parameters."""
+    given = {"h_since": since, "h_until": until, "h_journey": journey_id,
+             "h_device": device_id}
+    return (tuple(v is not None for v in given.values()),
+            {"h_span": span, **{k: v for k, v in given.items() if v is not None}})
 
 
 def raw_cells(session: Any, journey_id: int | None, since: datetime | None,
@@ -219,16 +229,21 @@ def hour_cells(session: Any, journey_id: int | None, since: datetime | None,
                ) -> Iterator[tuple[Key, Cell]]:
     """The stored cells of the whole hours (`span` 1) or days (24) in [since, until), aligned
     on them; keys carry no slice."""
-    t = TimingHourRow
-    query = select(t.journey_id, t.device_id, t.hour, t.transaction, t.is_load, t.ok, t.total,
-                   t.count, t.sum_ms, t.min_ms, t.max_ms, t.buckets).where(t.span == span)
-    query = _hours_bounded(query, journey_id, since, until, device_id)
+    shape, params = _bounds(journey_id, since, until, device_id, span)
     for j, d, h, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
-            session.execute(query):
+            session.execute(_hour_cells_query(*shape), params):
         times = Histogram({}, count, sum_ms)
         if count:
             times.min, times.max = low, high
         yield (j, d, h, name, None), Cell(is_load, ok, total, times, buckets)
+
+
+@lru_cache(maxsize=16)
+def _hour_cells_query(*shape: bool) -> Any:
+    t = TimingHourRow
+    return _hours_bounded(select(
+        t.journey_id, t.device_id, t.hour, t.transaction, t.is_load, t.ok, t.total, t.count,
+        t.sum_ms, t.min_ms, t.max_ms, t.buckets), *shape)
 
 
 class utc_hour(FunctionElement[int]):
@@ -272,24 +287,26 @@ def hour_of_day_cells(session: Any, journey_id: int | None, since: datetime | No
     """The hour rows of [since, until) added up in SQL per (journey, device, transaction,
     UTC hour of day): as many cells for 90 days as for one (the report's hour-of-day chart).
     The key's hour is the hour of day (0-23); sums are SQL's."""
-    t = TimingHourRow
-    hod = utc_hour(t.hour)
-    query = (
-        select(t.journey_id, t.device_id, hod, t.transaction, func.max(case((t.is_load, 1),
-                                                                          else_=0)),
-               func.sum(t.ok), func.sum(t.total), func.sum(t.count), func.sum(t.sum_ms),
-               func.min(t.min_ms), func.max(t.max_ms), joined(t.buckets))
-        .where(t.span == 1)
-        .group_by(t.journey_id, t.device_id, hod, t.transaction)
-    )
-    query = _hours_bounded(query, journey_id, since, until, device_id)
+    shape, params = _bounds(journey_id, since, until, device_id, 1)
     for j, d, h, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
-            session.execute(query):
+            session.execute(_hour_of_day_query(*shape), params):
         times = Histogram({}, int(count), float(sum_ms))
         if count:
             times.min, times.max = float(low), float(high)
         yield (j, d, int(h), name, None), Cell(bool(is_load), int(ok), int(total), times,
                                                 buckets or "")
+
+
+@lru_cache(maxsize=16)
+def _hour_of_day_query(*shape: bool) -> Any:
+    t = TimingHourRow
+    hod = utc_hour(t.hour)
+    return _hours_bounded(
+        select(t.journey_id, t.device_id, hod, t.transaction, func.max(case((t.is_load, 1),
+                                                                          else_=0)),
+               func.sum(t.ok), func.sum(t.total), func.sum(t.count), func.sum(t.sum_ms),
+               func.min(t.min_ms), func.max(t.max_ms), joined(t.buckets))
+        .group_by(t.journey_id, t.device_id, hod, t.transaction), *shape)
 
 
 class exact_text(FunctionElement[str]):
@@ -319,22 +336,24 @@ def transaction_cells(session: Any, journey_id: int | None, since: datetime | No
     Python merge of every hour row of the window (#13). Keys carry no device and the range's
     start as their hour; sums come as the rows' exact values, added with math.fsum (SQL's
     SUM depends on the rows' order: not the same figure on both backends)."""
-    t = TimingHourRow
-    query = (
-        select(t.journey_id, t.transaction, func.max(case((t.is_load, 1), else_=0)),
-               func.sum(t.ok), func.sum(t.total), func.sum(t.count), joined(exact_text(t.sum_ms)),
-               func.min(t.min_ms), func.max(t.max_ms), joined(t.buckets))
-        .where(t.span == span)
-        .group_by(t.journey_id, t.transaction)
-    )
-    query = _hours_bounded(query, journey_id, since, until, device_id)
+    shape, params = _bounds(journey_id, since, until, device_id, span)
     for j, name, is_load, ok, total, count, sum_ms, low, high, buckets in \
-            session.execute(query):
+            session.execute(_transaction_cells_query(*shape), params):
         times = Histogram({}, int(count), math.fsum(map(float, sum_ms.split(","))))
         if count:
             times.min, times.max = float(low), float(high)
         yield (j, None, since, name, None), Cell(bool(is_load), int(ok), int(total), times,
                                                   buckets or "")
+
+
+@lru_cache(maxsize=16)
+def _transaction_cells_query(*shape: bool) -> Any:
+    t = TimingHourRow
+    return _hours_bounded(
+        select(t.journey_id, t.transaction, func.max(case((t.is_load, 1), else_=0)),
+               func.sum(t.ok), func.sum(t.total), func.sum(t.count), joined(exact_text(t.sum_ms)),
+               func.min(t.min_ms), func.max(t.max_ms), joined(t.buckets))
+        .group_by(t.journey_id, t.transaction), *shape)
 
 
 def stored_rows(session: Any) -> list[tuple[Any, ...]]:

@@ -35,6 +35,7 @@ from ronde.report.mapping import (
 )
 from storage import heartbeats, kpi, reporting
 from storage.hourly import hours_back
+from storage.records import RunBrief
 from storage.store import Store
 
 HISTORY = 24  # runs in a journey's status strip on the overview
@@ -48,6 +49,7 @@ class StoreSource:
     def __init__(self, store: Store, *, owns_store: bool = True) -> None:
         self.store = store
         self._owns_store = owns_store
+        self._marks: dict[str, tuple[Sequence[RunBrief], tuple[RunMark, ...]]] = {}
 
     @classmethod
     def open(cls, url: str) -> StoreSource:
@@ -98,10 +100,21 @@ class StoreSource:
                     availability_7d=view_availability(week.get(key)),
                     open_incidents=open_counts.get(key, 0),
                     up=None if verdict is None else verdict in kpi.OK,
-                    history=tuple(mark(r) for r in strip) if history else (),
+                    history=self._history(key, strip) if history else (),
                 )
             )
         return out
+
+    def _history(self, journey: str, strip: Sequence[RunBrief]) -> tuple[RunMark, ...]:
+        """The strip's marks, made again only for a strip the store read again: it hands
+        back the same list while the journey's runs stay the same (storage.generations),
+        and this holds that list, so its identity is not reused meanwhile."""
+        found = self._marks.get(journey)
+        if found is not None and found[0] is strip:
+            return found[1]
+        marks = tuple(mark(r) for r in strip)
+        self._marks[journey] = (strip, marks)
+        return marks
 
     def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]:
         return _transaction_stats(kpi.transactions(self.store, since=since, until=until))

@@ -11,9 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from storage import Store, cellcache, kpi, series, timings
 from storage.histograms import Histogram, middle
+from storage.models import JourneyRow
 from tests.storage.builders import result, tx
 from tests.storage.test_storage_rollups import DAY0, DAY_WINDOWS, H, rounds_over_days
 
@@ -90,17 +92,23 @@ def test_cached_hours_see_late_results_prunes_and_rebuilds(store: Store, store_u
     assert read(store) == pruned == fresh(store_url, tmp_path)
 
 
+def journey_id(store: Store, key: str) -> int:
+    with store.db.read() as session:
+        return int(session.scalars(select(JourneyRow.id).where(JourneyRow.key == key)).one())
+
+
 def test_entries_expire_and_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     """A change no fingerprint sees lasts MAX_AGE_S at most; the least recently used range
-    goes first."""
+    goes first (one journey's ranges: kept by their fingerprint alone)."""
     rounds_over_days(store)
     now = [0.0]
     cache = cellcache.CellCache(clock=lambda: now[0])
     monkeypatch.setattr(cellcache, "ENTRIES", 2)
+    login = journey_id(store, "shop-login")
 
     def range_(hours: int) -> list[Any]:
         with store.db.read() as session:
-            return cache.read(session, timings.hour_cells, None,
+            return cache.read(session, timings.hour_cells, login,
                               [(DAY0 + 22 * H, DAY0 + (22 + hours) * H)], [], None)
 
     cells = range_(3)
@@ -119,10 +127,11 @@ def test_entries_expire_and_are_bounded(store: Store, monkeypatch: pytest.Monkey
 def test_cells_kept_are_bounded(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     rounds_over_days(store)
     cache = cellcache.CellCache()
+    login = journey_id(store, "shop-login")
 
     def range_(hours: int) -> int:
         with store.db.read() as session:
-            return len(cache.read(session, timings.hour_cells, None,
+            return len(cache.read(session, timings.hour_cells, login,
                                   [(DAY0 + 22 * H, DAY0 + (22 + hours) * H)], [], None))
 
     monkeypatch.setattr(cellcache, "CELLS", range_(3) + 1)  # one range fits, not two
