@@ -214,7 +214,10 @@ def response_totals(executor: Any, series: Collection[tuple[str, str]] | None = 
     if series is not None:
         if not series:
             return {}
-        query = query.where(tuple_(t.journey, t.transaction).in_(sorted(series)))
+        # the journeys first: an index range per journey, where the pairs alone scanned the
+        # whole index (~37 k entries) on SQLite
+        query = query.where(t.journey.in_(sorted({j for j, _ in series})),
+                            tuple_(t.journey, t.transaction).in_(sorted(series)))
     connection = executor.connection() if isinstance(executor, Session) else executor
     out: dict[tuple[str, str], tuple[dict[int, int], int, float]] = {}
     for series, rows in groupby(connection.execute(query).all(), key=itemgetter(0, 1)):
