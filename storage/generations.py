@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from storage.models import JourneyRow
 
@@ -39,6 +39,14 @@ _GENERATIONS = select(JourneyRow.id, JourneyRow.generation)
 def current(session: Any) -> dict[int, int]:
     """Every journey's generation, by journey id (one read of the journeys table)."""
     return {j: g for j, g in session.execute(_GENERATIONS)}
+
+
+def of_journey(session: Any, key: str) -> int | None:
+    """The journey's generation; None when no journey has that key."""
+    return session.execute(_OF_KEY, {"key": key}).scalar()  # type: ignore[no-any-return]
+
+
+_OF_KEY = select(JourneyRow.generation).where(JourneyRow.key == bindparam("key"))
 
 
 def bump_all(session: Any) -> None:

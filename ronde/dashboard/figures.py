@@ -6,14 +6,17 @@ bounded by the window shown (storage.series), so a page costs what its window ho
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, Protocol
 
 from ronde.report.facts import Availability, IncidentView, Percentiles, RunView
 from ronde.report.mapping import incident_view, run_view, view_availability
-from storage import catalog, incidents, kpi, queries, reporting, series
+from storage import catalog, generations, incidents, kpi, queries, reporting, series
 from storage.hourly import HOUR, floor_hour
 from storage.records import RunRecord
 from storage.series import Slices
@@ -130,11 +133,23 @@ RANGES: dict[str, tuple[str, timedelta | None, int]] = {
 }
 
 
+#: Journey pages kept (least recently used dropped first), each trusted this long at most
+KEPT_PAGES = 64
+KEPT_MAX_AGE_S = generations.MAX_AGE_S
+
+
 class StoreFigures:
     """`Figures` over a `Store`; `clock`-free: every window comes from the caller's `now`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # a journey page's figures per (journey, window), kept while the journey's generation
+        # stays the same (storage.generations): everything on it but its incidents comes
+        # from the journey's runs, and a window's slices stay put for their width (30 min
+        # for 24 h); the incidents, which change without a run, are read each time
+        self._pages: OrderedDict[tuple[str, Window], tuple[int, float, JourneyFigures]] = \
+            OrderedDict()
+        self._lock = threading.Lock()
 
     def window(self, key: str, now: datetime) -> Window:
         label, span, count = RANGES[key]
@@ -148,14 +163,33 @@ class StoreFigures:
         return Window(key, label, Slices.on_grid(now, width, max(slices, 1)))
 
     def journey(self, journey: str, window: Window) -> JourneyFigures | None:
-        with self.store.db.read():  # its ~12 reads in one transaction
-            return self._journey(journey, window)
+        with self.store.db.read() as session:  # its ~12 reads in one transaction
+            generation = generations.of_journey(session, journey)  # before what it keys
+            if generation is None:
+                return None
+            key, now = (journey, window), time.monotonic()
+            with self._lock:
+                found = self._pages.get(key)
+            if found is not None and found[0] == generation and \
+                    now - found[1] < KEPT_MAX_AGE_S:
+                figures = found[2]
+            else:
+                figures = self._journey(journey, window)
+            with self._lock:
+                if found is None or found[2] is not figures:
+                    self._pages[key] = (generation, now, figures)
+                self._pages.move_to_end(key)
+                while len(self._pages) > KEPT_PAGES:
+                    self._pages.popitem(last=False)
+            sl = window.slices
+            incidents = self.store.incidents(journey=journey, active_between=(sl.since,
+                                                                              sl.until))
+        return replace(figures, incidents=tuple(incident_view(i) for i in reversed(incidents)))
 
-    def _journey(self, journey: str, window: Window) -> JourneyFigures | None:
+    def _journey(self, journey: str, window: Window) -> JourneyFigures:
+        """The page's figures from the journey's runs (its incidents left out)."""
         db, sl = self.store.db, window.slices
         names = reporting.journey_names(db)
-        if journey not in names:
-            return None
         total = kpi.availability(db, journey, since=sl.since, until=sl.until)
         by_slice = {a.index: a for a in series.availability(db, journey, sl)}
         beats = tuple(
@@ -178,14 +212,13 @@ class StoreFigures:
         for s in times.load_times(("slice",)):
             load_points[int(s.key[0])] = _percentiles(s)
         load_all = times.load_times(())
-        incidents = self.store.incidents(journey=journey, active_between=(sl.since, sl.until))
         categories: dict[str, list[int]] = {}
         for e in kpi.error_breakdown(db, journey, since=sl.since, until=sl.until):
             counts = categories.setdefault(e.category or "uncategorised", [0, 0])
             counts[0 if e.status == "failed" else 1] += e.runs
         return JourneyFigures(
             journey=journey,
-            name=names[journey],
+            name=names.get(journey),
             window=window,
             availability=view_availability(total[0] if total else None),
             beats=beats,
@@ -193,7 +226,7 @@ class StoreFigures:
             load=Series("load", tuple(load_points),
                         _percentiles(load_all[0]) if load_all else Percentiles(0)),
             slow_ms=series.slow_threshold(db, journey),
-            incidents=tuple(incident_view(i) for i in reversed(incidents)),
+            incidents=(),
             categories=tuple(CategoryRuns(c, f, e) for c, (f, e) in
                              sorted(categories.items(), key=lambda kv: -sum(kv[1]))),
         )

@@ -60,7 +60,7 @@ def test_every_change_to_a_journey_s_runs_moves_its_generation_alone(store: Stor
     step({"b"})
     assert store.close_aborted_runs("robot-1") == 1
     step({"b"})
-    # writers that are not this code: a fix by hand, a robot of another version
+    # writers that are not this code: fixes by hand
     execute(store, "UPDATE runs SET status = 'failed' WHERE run_id = 'open-a'")
     step({"a"})
     execute(store, "DELETE FROM runs WHERE run_id = 'open-b'")

@@ -1,8 +1,8 @@
 """Each journey gets a `generation`, a counter the database itself moves on every insert,
 update or delete of one of its runs (triggers): the read side keeps a journey's figures while
 its generation stays the same, and reads again only the journeys that changed (#13). Triggers,
-not the writer's code, so any writer is seen: a robot of an older version in a fleet, a
-manual fix in SQL.
+not the writer's code, so every writer is seen: a manual fix in SQL, a code path that
+forgets to say so.
 
 Revision ID: 0009
 Revises: 0008
