@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from storage import Store, cellcache, generations, kpi, reporting
+from storage import Store, cellcache, generations, hourly, kpi, reporting, series
 from tests.storage.builders import T0, result, tx
 
 H = timedelta(hours=1)
+DAY = timedelta(days=1)
 NOW = T0 + 6 * H + timedelta(minutes=7)
 
 
@@ -75,8 +76,11 @@ def test_every_change_to_a_journey_s_runs_moves_its_generation_alone(store: Stor
 def read_all(store: Store) -> list[Any]:
     """What the overview and /metrics read over every journey."""
     window = (None, T0 + 6 * H - timedelta(hours=24), NOW)
+    day = hourly.floor_day(T0)
+    days = series.Slices.of(day - 2 * DAY, day + DAY, 3)  # the status page's day bars
     return [kpi.transactions(store, *window), kpi.availability(store, *window),
-            store.recent_runs_per_journey(24), reporting.response_marks(store.db)]
+            store.recent_runs_per_journey(24), reporting.response_marks(store.db),
+            series.hourly_availability(store.db, days)]
 
 
 def fresh(store_url: str, tmp_path: Any) -> list[Any]:
@@ -97,11 +101,11 @@ def test_pages_over_every_journey_read_again_only_the_journeys_that_changed(
     assert read_all(store) == first and memo.computed == computed  # nothing changed
 
     # a run of `a` in the hour being written: `a` alone is read again, once per figure kept
-    # per journey (strips, availability, marks, the window's cold and hot cells)
+    # per journey (strips, availability, marks, the window's cold and hot cells, past days)
     store.record_run(result("a", "failed", at=T0 + 6 * H, transactions=(
         tx("Login", 9_876.0), tx("Search", 95.0, "failed"))))
     after = read_all(store)
-    assert memo.computed - computed == 5
+    assert memo.computed - computed == 6
     assert after != first and after == fresh(store_url, tmp_path)
     login = {(f.journey, f.transaction): f for f in after[0]}
     assert login[("a", "Login")].times.max == 9_876.0  # type: ignore[union-attr]
