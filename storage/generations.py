@@ -41,6 +41,15 @@ def current(session: Any) -> dict[int, int]:
     return {j: g for j, g in session.execute(_GENERATIONS)}
 
 
+def journey_keys(session: Any) -> dict[int, str]:
+    """Every journey's key, by journey id: read after `current`, it names every journey the
+    generations do (a journey is never deleted)."""
+    return {j: key for j, key in session.execute(_KEYS)}
+
+
+_KEYS = select(JourneyRow.id, JourneyRow.key)
+
+
 def of_journey(session: Any, key: str) -> int | None:
     """The journey's generation; None when no journey has that key."""
     return session.execute(_OF_KEY, {"key": key}).scalar()  # type: ignore[no-any-return]

@@ -285,30 +285,28 @@ def totals(session: Any, journey: str | None, since: datetime | None,
     """Per journey key, the counters of the whole hours in [since, until) (hour-aligned): its
     whole days from the day rows, the other hours from the hour rows; of the rounds whose
     first attempt ran on `device` when given."""
-    out: dict[str, Counts] = {}
-    for span, (lo, hi) in spans(since, until):
-        params = {"t_span": span, "t_journey": journey, "t_device": device, "t_since": lo,
-                  "t_until": hi}
-        query = _totals_query(journey is not None, device is not None, lo is not None,
-                              hi is not None)
-        for key, *counts in session.connection().execute(
-                query, {k: v for k, v in params.items() if v is not None}):
-            out.setdefault(key, Counts()).add(Counts(*(int(v or 0) for v in counts)))
-    return out
+    return _summed(session, since, until, {"t_journey": journey, "t_device": device},
+                   by_id=False)
 
 
 def totals_by_id(session: Any, journey_ids: Collection[int] | None, since: datetime | None,
                  until: datetime | None, device: str | None = None) -> dict[int, Counts]:
     """`totals` per journey id, of every journey or of those named."""
-    out: dict[int, Counts] = {}
+    return _summed(session, since, until, {"t_ids": journey_ids, "t_device": device},
+                   by_id=True)
+
+
+def _summed(session: Any, since: datetime | None, until: datetime | None,
+            given: dict[str, Any], by_id: bool) -> dict[Any, Counts]:
+    out: dict[Any, Counts] = {}
     for span, (lo, hi) in spans(since, until):
-        params = {"t_span": span, "t_ids": journey_ids, "t_device": device, "t_since": lo,
-                  "t_until": hi}
-        query = _totals_query(False, device is not None, lo is not None, hi is not None,
-                              by_id=True, named=journey_ids is not None)
-        for journey_id, *counts in session.connection().execute(
+        params = {"t_span": span, "t_since": lo, "t_until": hi, **given}
+        query = _totals_query(given.get("t_journey") is not None,
+                              given.get("t_device") is not None, lo is not None,
+                              hi is not None, by_id, given.get("t_ids") is not None)
+        for journey, *counts in session.connection().execute(
                 query, {k: v for k, v in params.items() if v is not None}):
-            out.setdefault(journey_id, Counts()).add(Counts(*(int(v or 0) for v in counts)))
+            out.setdefault(journey, Counts()).add(Counts(*(int(v or 0) for v in counts)))
     return out
 
 

@@ -324,11 +324,8 @@ def _totals_per_journey(db: Database, session: Any, hours: tuple[datetime | None
 
     counts = cellcache.cache_of(db).by_journey.read(("availability", *hours, device), gens,
                                                     compute)
-    keys = {j: key for j, key in session.execute(_JOURNEY_KEYS)}
+    keys = generations.journey_keys(session)
     return {keys[j]: c for j, c in counts.items() if j in keys}
-
-
-_JOURNEY_KEYS = select(JourneyRow.id, JourneyRow.key)
 
 
 @lru_cache(maxsize=32)
@@ -519,7 +516,7 @@ def _cells(source: Any, journey: str | None, since: datetime | None, until: date
                  days)
     index = None if cut is None else cut.index
     with db.read() as session:
-        journeys = {i: k for i, k in session.execute(select(JourneyRow.id, JourneyRow.key))}
+        journeys = generations.journey_keys(session)
         devices = {i: n for i, n in session.execute(select(DeviceRow.id, DeviceRow.name))}
         journey_id = _id_of(journeys, journey)
         device_id = _id_of(devices, device)

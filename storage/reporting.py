@@ -41,9 +41,6 @@ class ResponseBuckets:
     sum_ms: float
 
 
-_JOURNEY_KEYS = select(JourneyRow.id, JourneyRow.key)
-
-
 def run_counts(db: Database) -> list[RunCount]:
     """Finished runs by journey, device and status, since the store began (pruned ones too):
     the totals kept at write time (storage.rollups), so the cost is the number of series."""
@@ -67,7 +64,7 @@ def response_marks(db: Database) -> dict[tuple[str, str], tuple[Any, ...]]:
     in the next read)."""
     with db.read() as session:
         generation = generations.current(session)  # first: every journey it names has a key
-        keys = {j: key for j, key in session.execute(_JOURNEY_KEYS)}
+        keys = generations.journey_keys(session)
 
         def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, Any]:
             named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \

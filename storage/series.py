@@ -222,7 +222,7 @@ def _past_days(session: Any, cache: cellcache.CellCache, slices: Slices, cold_en
     request (18 k day rows on a 100-journey trial), now only the journeys a run changed are
     read again."""
     gens = generations.current(session)  # first: every journey it names has a key
-    keys = {j: key for j, key in session.execute(select(JourneyRow.id, JourneyRow.key))}
+    keys = generations.journey_keys(session)
 
     def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, Any]:
         if generations.one_by_one(stale, gens):

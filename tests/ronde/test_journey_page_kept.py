@@ -84,3 +84,27 @@ def test_a_journey_page_is_kept_until_its_own_runs_change(
     figures.journey("a", window)
     assert made == ["a", "a", "a", "a"]
     assert figures.journey("nobody", window) is None
+
+
+def test_a_status_row_is_kept_until_its_journey_s_runs_change(
+        store: Store, store_url: str, tmp_path: Path) -> None:
+    for minutes_ago in range(5, 3000, 60):  # two days
+        record(store, "a", minutes_ago, 300.0)
+        record(store, "b", minutes_ago, 200.0, "failed" if minutes_ago % 120 == 5 else "passed")
+    figures = StoreFigures(store)
+
+    def fresh() -> Any:
+        other = Store.open(store_url, spool_path=tmp_path / "fresh.jsonl", environ={})
+        try:
+            return StoreFigures(other).status(NOW)
+        finally:
+            other.close()
+
+    first = {j.journey: j for j in figures.status(NOW)}
+    assert list(first.values()) == fresh()
+    record(store, "a", 2, 300.0, "failed")  # a's today changes, b's row is kept
+    after = {j.journey: j for j in figures.status(NOW)}
+    assert list(after.values()) == fresh()
+    assert after["b"] is first["b"] and after["a"] != first["a"]
+    assert after["a"].days[-1].availability.failed_first == \
+        first["a"].days[-1].availability.failed_first + 1
