@@ -50,12 +50,13 @@ def journey_keys(session: Any) -> dict[int, str]:
 _KEYS = select(JourneyRow.id, JourneyRow.key)
 
 
-def of_journey(session: Any, key: str) -> int | None:
-    """The journey's generation; None when no journey has that key."""
-    return session.execute(_OF_KEY, {"key": key}).scalar()  # type: ignore[no-any-return]
+def of_journey(session: Any, key: str) -> tuple[int, int] | None:
+    """The journey's id and generation; None when no journey has that key."""
+    found = session.execute(_OF_KEY, {"key": key}).first()
+    return None if found is None else (found[0], found[1])
 
 
-_OF_KEY = select(JourneyRow.generation).where(JourneyRow.key == bindparam("key"))
+_OF_KEY = select(JourneyRow.id, JourneyRow.generation).where(JourneyRow.key == bindparam("key"))
 
 
 def bump_all(session: Any) -> None:

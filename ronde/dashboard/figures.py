@@ -6,13 +6,10 @@ bounded by the window shown (storage.series), so a page costs what its window ho
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ronde.report.facts import Availability, IncidentView, Percentiles, RunView
 from ronde.report.mapping import incident_view, run_view, view_availability
@@ -133,25 +130,16 @@ RANGES: dict[str, tuple[str, timedelta | None, int]] = {
 }
 
 
-#: Journey pages kept (least recently used dropped first), each trusted this long at most
-KEPT_PAGES = 64
-KEPT_MAX_AGE_S = generations.MAX_AGE_S
-
-
 class StoreFigures:
     """`Figures` over a `Store`; `clock`-free: every window comes from the caller's `now`."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        # a journey page's figures per (journey, window), kept while the journey's generation
-        # stays the same (storage.generations): everything on it but its incidents comes
-        # from the journey's runs, and a window's slices stay put for their width (30 min
-        # for 24 h); the incidents, which change without a run, are read each time
-        self._pages: OrderedDict[tuple[str, Window], tuple[int, float, JourneyFigures]] = \
-            OrderedDict()
-        self._lock = threading.Lock()
-        # the status page's row of each journey (see `_status`)
-        self._rows: dict[str, tuple[tuple[int | None, Slices], float, StatusJourney]] = {}
+        # a journey page's figures per window, and each journey's status row, kept while the
+        # journey's generation stays the same (storage.generations): all of them come from
+        # its runs (a page's incidents, which change without a run, are read each time), and
+        # a window's slices stay put for their width (30 min for 24 h, a day for the status)
+        self._kept: generations.PerJourney[Any] = generations.PerJourney()
 
     def window(self, key: str, now: datetime) -> Window:
         label, span, count = RANGES[key]
@@ -166,23 +154,14 @@ class StoreFigures:
 
     def journey(self, journey: str, window: Window) -> JourneyFigures | None:
         with self.store.db.read() as session:  # its ~12 reads in one transaction
-            generation = generations.of_journey(session, journey)  # before what it keys
-            if generation is None:
+            found = generations.of_journey(session, journey)  # before what it keys
+            if found is None:
                 return None
-            key, now = (journey, window), time.monotonic()
-            with self._lock:
-                found = self._pages.get(key)
-            if found is not None and found[0] == generation and \
-                    now - found[1] < KEPT_MAX_AGE_S:
-                figures = found[2]
-            else:
-                figures = self._journey(journey, window)
-            with self._lock:
-                if found is None or found[2] is not figures:
-                    self._pages[key] = (generation, now, figures)
-                self._pages.move_to_end(key)
-                while len(self._pages) > KEPT_PAGES:
-                    self._pages.popitem(last=False)
+            journey_id, generation = found
+            figures = self._kept.read(
+                ("journey page", journey, window), {journey_id: generation},
+                lambda stale, previous: {journey_id: self._journey(journey, window)},
+            )[journey_id]
             sl = window.slices
             incidents = self.store.incidents(journey=journey, active_between=(sl.since,
                                                                               sl.until))
@@ -255,45 +234,39 @@ class StoreFigures:
                 if i.evidence_run_id == run.run_id or i.opened_at <= at]
 
     def status(self, now: datetime) -> list[StatusJourney]:
-        with self.store.db.read() as session:
-            generation = generations.current(session)  # before what it keys
-            keys = generations.journey_keys(session)
-            return self._status(now, {key: generation.get(j) for j, key in keys.items()})
-
-    def _status(self, now: datetime, generation: dict[str, int | None]) -> list[StatusJourney]:
         """Each journey's row is kept while its generation and the days shown stay the same
         (its days, verdict and name all come from its runs): the 90 day bars of 100 journeys
         were 9 000 objects made again on each request."""
         today = datetime(now.year, now.month, now.day, tzinfo=UTC)
         since = today - timedelta(days=STATUS_DAYS - 1)
         sl = Slices.of(since, today + timedelta(days=1), STATUS_DAYS)
+        with self.store.db.read() as session:
+            generation = generations.current(session)  # before what it keys
+            keys = generations.journey_keys(session)
+            names = reporting.journey_names(self.store.db)  # in the database's key order
+            rows = self._kept.read(("status", sl), generation,
+                                   lambda stale, previous: self._status(sl, keys, names, stale))
+        ids = {key: j for j, key in keys.items()}
+        return [rows[ids[key]] for key in names if ids.get(key) in rows]
+
+    def _status(self, sl: Slices, keys: dict[int, str], names: dict[str, str | None],
+                journey_ids: list[int]) -> dict[int, StatusJourney]:
         verdicts = reporting.latest_verdicts(self.store.db)
         days = series.hourly_availability(self.store.db, sl)  # every journey in one query
         starts = [sl.start(i) for i in range(sl.count + 1)]
         empty = _availability(None)
-        clock = time.monotonic()
-        out = []
-        for key, name in reporting.journey_names(self.store.db).items():
-            mark = (generation.get(key), sl)
-            with self._lock:
-                found = self._rows.get(key)
-            if found is not None and found[0] == mark and mark[0] is not None and \
-                    clock - found[1] < KEPT_MAX_AGE_S:
-                out.append(found[2])
-                continue
+        out = {}
+        for j in journey_ids:
+            key = keys[j]
             by_day = {a.index: _availability(a) for a in days.get(key, ())}
-            total = _sum_days(key, days.get(key, ()))
             verdict = verdicts.get(key)
-            row = StatusJourney(
-                journey=key, name=name,
+            out[j] = StatusJourney(
+                journey=key, name=names.get(key),
                 up=None if verdict is None else verdict in kpi.OK,
                 days=tuple(Beat(i, starts[i], starts[i + 1], by_day.get(i, empty))
                            for i in range(sl.count)),
-                availability=view_availability(total),
+                availability=view_availability(_sum_days(key, days.get(key, ()))),
             )
-            with self._lock:
-                self._rows[key] = (mark, clock, row)
-            out.append(row)
         return out
 
     def menus(self) -> Menus:

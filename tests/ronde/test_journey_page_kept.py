@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from ronde.dashboard import figures as figures_module
 from ronde.dashboard.figures import StoreFigures
-from storage import Store
+from storage import Store, generations
 from tests.storage.builders import result, tx
 
 NOW = datetime(2026, 7, 1, 12, 7, 13, tzinfo=UTC)
@@ -79,8 +78,8 @@ def test_a_journey_page_is_kept_until_its_own_runs_change(
                              "journey_id = (SELECT id FROM journeys WHERE key = 'a')"))
     assert figures.journey("a", window) == fresh() and made == ["a", "a", "a"]
 
-    # the page is trusted KEPT_MAX_AGE_S at most; a journey never run has none
-    monkeypatch.setattr(figures_module, "KEPT_MAX_AGE_S", 0.0)
+    # the page is trusted MAX_AGE_S at most; a journey never run has none
+    monkeypatch.setattr(generations, "MAX_AGE_S", 0.0)
     figures.journey("a", window)
     assert made == ["a", "a", "a", "a"]
     assert figures.journey("nobody", window) is None
