@@ -774,9 +774,33 @@ def transactions(
     device: str | None = None,
 ) -> list[TransactionFigures]:
     """Response times, success rate and load flag per journey and transaction (the stored
-    part merged in SQL: see `_cells`)."""
-    return WindowTimings(tuple(_cells(source, journey, since, until, device,
-                                      per_device=False))).transactions()
+    part merged in SQL: see `_cells`). Over every journey, each journey's figures are kept
+    while its generation and the window stay the same (storage.generations): a running
+    trial merges again the transactions of the few journeys a run changed, not all 400."""
+    if journey is not None or device is not None:
+        return WindowTimings(tuple(_cells(source, journey, since, until, device,
+                                          per_device=False))).transactions()
+    db = database_of(source)
+    end = _stored_end(source, until)
+    with db.read() as session:
+        gens = generations.current(session)  # before what it keys
+        keys = generations.journey_keys(session)
+
+        def compute(stale: list[int], previous: dict[int, list[TransactionFigures]]
+                    ) -> dict[int, list[TransactionFigures]]:
+            wanted = {keys[j] for j in stale}
+            cells = _cells(source, None, since, until, None, per_device=False)
+            out: dict[int, list[TransactionFigures]] = {j: [] for j in stale}
+            ids = {key: j for j, key in keys.items()}
+            for figures in WindowTimings(tuple(c for c in cells if c[0][0] in wanted)
+                                         ).transactions():
+                out[ids[figures.journey]].append(figures)
+            return out
+
+        per_journey = cellcache.cache_of(db).by_journey.read(
+            ("transaction figures", since, end), gens, compute, len)
+    # each journey's come sorted by transaction: the journeys in key order keep the order
+    return [f for j in sorted(per_journey, key=keys.__getitem__) for f in per_journey[j]]
 
 
 def response_times(

@@ -41,6 +41,7 @@ from storage.store import Store
 HISTORY = 24  # runs in a journey's status strip on the overview
 DAY, WEEK = timedelta(days=1), timedelta(days=7)  # the overview's windows (storage.hourly)
 ROBOT_ALIVE = timedelta(minutes=10)  # a robot that beat within this is shown as running
+ROWS_KEPT = 20_000  # transaction rows kept (cleared when full: a long run of new names)
 
 
 class StoreSource:
@@ -50,6 +51,8 @@ class StoreSource:
         self.store = store
         self._owns_store = owns_store
         self._marks: dict[str, tuple[Sequence[RunBrief], tuple[RunMark, ...]]] = {}
+        self._transaction_rows: dict[tuple[str, str], tuple[kpi.TransactionFigures,
+                                                            TransactionStats]] = {}
 
     @classmethod
     def open(cls, url: str) -> StoreSource:
@@ -117,7 +120,22 @@ class StoreSource:
         return marks
 
     def transaction_stats(self, since: datetime, until: datetime) -> list[TransactionStats]:
-        return _transaction_stats(kpi.transactions(self.store, since=since, until=until))
+        return sorted((self._stats(t) for t in kpi.transactions(self.store, since=since,
+                                                                 until=until)), key=_in_order)
+
+    def _stats(self, figures: kpi.TransactionFigures) -> TransactionStats:
+        """A transaction's row, made again only for figures storage made again: it hands back
+        the same object while the journey's runs stay the same (storage.generations), and
+        this holds it, so its identity is not reused meanwhile."""
+        key = (figures.journey, figures.transaction)
+        found = self._transaction_rows.get(key)
+        if found is not None and found[0] is figures:
+            return found[1]
+        row = _transaction_row(figures)
+        if len(self._transaction_rows) >= ROWS_KEPT:
+            self._transaction_rows.clear()
+        self._transaction_rows[key] = (figures, row)
+        return row
 
     def recent_runs(self, limit: int, journey: str | None = None) -> list[RunView]:
         records = self.store.runs(journey, limit=limit, with_transactions=False)
@@ -242,12 +260,15 @@ class StoreSource:
 
 
 def _transaction_stats(figures: list[kpi.TransactionFigures]) -> list[TransactionStats]:
-    out = [
-        TransactionStats(journey=t.journey, name=t.transaction, times=percentiles(t.times),
-                         success_rate=t.rate, attempts=t.total, is_load=t.is_load)
-        for t in figures
-    ]
-    # the load transaction first, then by name: the order a journey runs in is unknown here
-    out.sort(key=lambda t: (t.journey, not t.is_load, t.name))
-    return out
+    return sorted(map(_transaction_row, figures), key=_in_order)
 
+
+def _transaction_row(t: kpi.TransactionFigures) -> TransactionStats:
+    return TransactionStats(journey=t.journey, name=t.transaction, times=percentiles(t.times),
+                            success_rate=t.rate, attempts=t.total, is_load=t.is_load)
+
+
+def _in_order(t: TransactionStats) -> tuple[str, bool, str]:
+    """The load transaction first, then by name: the order a journey runs in is unknown
+    here."""
+    return t.journey, not t.is_load, t.name

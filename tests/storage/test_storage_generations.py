@@ -101,11 +101,12 @@ def test_pages_over_every_journey_read_again_only_the_journeys_that_changed(
     assert read_all(store) == first and memo.computed == computed  # nothing changed
 
     # a run of `a` in the hour being written: `a` alone is read again, once per figure kept
-    # per journey (strips, availability, marks, the window's cold and hot cells, past days)
+    # per journey (strips, availability, marks, the window's cold and hot cells and its
+    # figures, past days)
     store.record_run(result("a", "failed", at=T0 + 6 * H, transactions=(
         tx("Login", 9_876.0), tx("Search", 95.0, "failed"))))
     after = read_all(store)
-    assert memo.computed - computed == 6
+    assert memo.computed - computed == 7
     assert after != first and after == fresh(store_url, tmp_path)
     login = {(f.journey, f.transaction): f for f in after[0]}
     assert login[("a", "Login")].times.max == 9_876.0  # type: ignore[union-attr]
