@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from operator import add
@@ -62,87 +63,72 @@ class StoreCollector(Collector):
         self._with_histograms = histograms  # False: the endpoint writes them (histogram_text)
 
     def collect(self) -> Iterator[Metric]:
+        families = self.families()
+        for i, family in enumerate(families):
+            if i == _HISTOGRAM_AT and self._with_histograms:
+                yield histogram_family(self._source)
+            yield family.metric()
+
+    def families(self) -> list[Rows]:
+        """The gauge and counter families' samples (the histograms aside), in `collect`'s
+        order: plain rows, which the endpoint writes from templates without building
+        prometheus-client's objects (~1 400 samples a scrape)."""
         now = self._clock()
         journeys = self._source.overview(now, history=False)  # no strip of runs here
 
-        up = GaugeMetricFamily(
-            "ronde_journey_up",
-            "1 when the latest run that judged the app passed or was degraded, 0 when it failed.",
-            labels=["journey"],
-        )
-        last = GaugeMetricFamily(
-            "ronde_journey_last_run_timestamp_seconds",
-            "Start time of the journey's latest run (any status), Unix seconds.",
-            labels=["journey"],
-        )
-        availability = GaugeMetricFamily(
-            "ronde_availability_ratio",
-            "Share of runs that passed over the window; kind=first_attempt or confirmed; "
-            "robot errors excluded.",
-            labels=["journey", "window", "kind"],
-        )
+        up = Rows(GaugeMetricFamily, "ronde_journey_up",
+                  "1 when the latest run that judged the app passed or was degraded, 0 when it "
+                  "failed.", ("journey",))
+        last = Rows(GaugeMetricFamily, "ronde_journey_last_run_timestamp_seconds",
+                    "Start time of the journey's latest run (any status), Unix seconds.",
+                    ("journey",))
+        availability = Rows(GaugeMetricFamily, "ronde_availability_ratio",
+                            "Share of runs that passed over the window; kind=first_attempt or "
+                            "confirmed; robot errors excluded.", ("journey", "window", "kind"))
         for j in journeys:
             if j.up is not None:
-                up.add_metric([j.journey], 1.0 if j.up else 0.0)
+                up.rows.append(((j.journey,), 1.0 if j.up else 0.0))
             if j.last_run_at is not None:
-                last.add_metric([j.journey], j.last_run_at.timestamp())
+                last.rows.append(((j.journey,), j.last_run_at.timestamp()))
             for window, a in (("24h", j.availability_24h), ("7d", j.availability_7d)):
                 if a.first_attempt is not None:
-                    availability.add_metric([j.journey, window, "first_attempt"], a.first_attempt)
+                    availability.rows.append(((j.journey, window, "first_attempt"),
+                                              a.first_attempt))
                 if a.confirmed is not None:
-                    availability.add_metric([j.journey, window, "confirmed"], a.confirmed)
-        yield up
-        yield last
-        yield availability
-        yield self._alert_window_availability(now)
+                    availability.rows.append(((j.journey, window, "confirmed"), a.confirmed))
 
-        runs = CounterMetricFamily(
-            "ronde_runs",
-            "Runs recorded, by journey, device and status (first attempts and confirmations).",
-            labels=["journey", "device", "status"],
-        )
-        for c in self._source.run_counts():
-            runs.add_metric([c.journey, c.device, c.status], float(c.count))
-        yield runs
+        runs = Rows(CounterMetricFamily, "ronde_runs",
+                    "Runs recorded, by journey, device and status (first attempts and "
+                    "confirmations).", ("journey", "device", "status"))
+        runs.rows.extend(((c.journey, c.device, c.status), float(c.count))
+                         for c in self._source.run_counts())
 
-        if self._with_histograms:
-            yield histogram_family(self._source)
-
-        p95 = GaugeMetricFamily(
-            "ronde_transaction_response_p95_seconds",
-            "95th percentile of the transaction's response time over the last 24 hours (from "
-            "the top of the hour 23 h ago).",
-            labels=["journey", "transaction"],
-        )
+        p95 = Rows(GaugeMetricFamily, "ronde_transaction_response_p95_seconds",
+                   "95th percentile of the transaction's response time over the last 24 hours "
+                   "(from the top of the hour 23 h ago).", ("journey", "transaction"))
         for t in self._source.transaction_stats(hours_back(now, timedelta(hours=24)), now):
             if t.times.p95 is not None:
-                p95.add_metric([t.journey, t.name], t.times.p95 / 1000)
-        yield p95
+                p95.rows.append(((t.journey, t.name), t.times.p95 / 1000))
 
-        open_incidents = GaugeMetricFamily(
-            "ronde_incidents_open",
-            "Incidents firing or acknowledged; kind=app (the app is down) or robot (a device "
-            "or the robot is).",
-            labels=["journey", "kind"],
-        )
+        open_incidents = Rows(GaugeMetricFamily, "ronde_incidents_open",
+                              "Incidents firing or acknowledged; kind=app (the app is down) or "
+                              "robot (a device or the robot is).", ("journey", "kind"))
         counts: Counter[tuple[str, str]] = Counter()
         for j in journeys:
             counts[(j.journey, "app")] += 0
             counts[(j.journey, "robot")] += 0
         for incident in self._source.incidents(open_only=True):
             counts[(incident.journey, incident.kind)] += 1
-        for (journey, kind), n in sorted(counts.items()):
-            open_incidents.add_metric([journey, kind], float(n))
-        yield open_incidents
+        open_incidents.rows.extend((key, float(n)) for key, n in sorted(counts.items()))
+        return [up, last, availability, self._alert_window_availability(now), runs, p95,
+                open_incidents]
 
-    def _alert_window_availability(self, now: datetime) -> GaugeMetricFamily:
-        family = GaugeMetricFamily(
-            "ronde_alert_window_availability_ratio",
-            "Share of runs that passed over the journey's alert window (the sliding window "
-            "availability_below compares: its own monitor.alert.window, else "
-            "alerts.defaults.window); absent when no run judged the app in it.",
-            labels=["journey", "window", "kind"],
-        )
+    def _alert_window_availability(self, now: datetime) -> Rows:
+        family = Rows(GaugeMetricFamily, "ronde_alert_window_availability_ratio",
+                      "Share of runs that passed over the journey's alert window (the sliding "
+                      "window availability_below compares: its own monitor.alert.window, else "
+                      "alerts.defaults.window); absent when no run judged the app in it.",
+                      ("journey", "window", "kind"))
         own = self._source.alert_windows()
         for span in sorted({self._alert_window, *own.values()}):
             window = format_duration(int(span.total_seconds() * 1000))
@@ -150,9 +136,31 @@ class StoreCollector(Collector):
                 if own.get(journey, self._alert_window) != span:
                     continue  # read over the window its own alert rule uses
                 if a.first_attempt is not None:
-                    family.add_metric([journey, window, "first_attempt"], a.first_attempt)
+                    family.rows.append(((journey, window, "first_attempt"), a.first_attempt))
                 if a.confirmed is not None:
-                    family.add_metric([journey, window, "confirmed"], a.confirmed)
+                    family.rows.append(((journey, window, "confirmed"), a.confirmed))
+        return family
+
+
+#: Where `collect` yields the histograms among the families (after the run counters).
+_HISTOGRAM_AT = 5
+
+
+@dataclass(slots=True)
+class Rows:
+    """A gauge or counter family as plain samples: (label values, value) rows."""
+
+    kind: type[GaugeMetricFamily] | type[CounterMetricFamily]
+    name: str
+    documentation: str
+    labels: tuple[str, ...]
+    rows: list[tuple[tuple[str, ...], float]] = field(default_factory=list)
+
+    def metric(self) -> Metric:
+        """The family as prometheus-client's object (the reference rendering)."""
+        family = self.kind(self.name, self.documentation, labels=list(self.labels))
+        for values, value in self.rows:
+            family.add_metric(list(values), value)
         return family
 
 
@@ -315,27 +323,28 @@ def exposition(
     output byte for byte), the histograms last (before OpenMetrics' `# EOF`)."""
     encoder, content_type = choose_encoder(accept)
     with source.snapshot():
-        families = list(StoreCollector(source, clock, alert_window, histograms=False).collect())
+        families = StoreCollector(source, clock, alert_window, histograms=False).families()
         histograms = histogram_text(source, encoder)
     eof = encoder(_Fixed()) == b"# EOF\n"
     text = _families_text(families, encoder)
-    head = (encoder(_Fixed(*families)).removesuffix(b"# EOF\n") if text is None
-            else text.encode())
+    head = (encoder(_Fixed(*(f.metric() for f in families))).removesuffix(b"# EOF\n")
+            if text is None else text.encode())
     return b"".join((head, *histograms, b"# EOF\n" if eof else b"")), content_type
 
 
-def _families_text(families: Iterable[Metric], encoder: Callable[[Collector], bytes]
+def _families_text(families: Iterable[Rows], encoder: Callable[[Collector], bytes]
                    ) -> str | None:
-    """The gauge and counter families as `encoder` writes them, each sample's line up to its
-    value made once per label values (prometheus-client sorts and escapes every sample's
-    labels on every scrape: ~2 000 samples, a tenth of it); None when a family is not of the
-    plain kind a template can write (the caller then asks the library)."""
+    """The gauge and counter families as `encoder` writes them, each sample's line made once
+    per label values and value (prometheus-client sorts and escapes every sample's labels on
+    every scrape; most of ~1 400 samples keep their value from one scrape to the next);
+    None when the encoder's lines are not of the plain kind a template can write (the caller
+    then asks the library)."""
     out = []
     for family in families:
         lines = _lines_for(encoder, family)
         if lines is None:
             return None
-        out.append(lines.render(family))
+        out.append(lines.render(family.rows))
     return "".join(out)
 
 
@@ -343,58 +352,51 @@ class _Lines:
     """One family's header and the start of a sample's line as `encoder` writes them, from a
     placeholder sample (the way `_Template` does for the histograms)."""
 
-    def __init__(self, encoder: Callable[[Collector], bytes], family: Metric,
-                 sample: str | None, labels: tuple[str, ...]) -> None:
-        probe = Metric(family.name, family.documentation, family.type, family.unit)
-        holders = tuple(f"\x01{i}\x01" for i in range(len(labels)))
-        if sample is not None:
-            probe.add_sample(sample, dict(zip(labels, holders, strict=True)), _V)
+    def __init__(self, encoder: Callable[[Collector], bytes], family: Rows) -> None:
+        made = family.kind(family.name, family.documentation, labels=list(family.labels))
+        holders = tuple(f"\x01{i}\x01" for i in range(len(family.labels)))
+        made.add_metric(list(holders), _V)
+        probe = Metric(made.name, made.documentation, made.type, made.unit)
+        probe.add_sample(made.samples[0].name, made.samples[0].labels, _V)
         text = encoder(_Fixed(probe)).decode().removesuffix("# EOF\n")
         lines = text.splitlines(keepends=True)
         self.header = "".join(line for line in lines if line.startswith("#"))
         samples = [line for line in lines if not line.startswith("#")]
         value = " " + floatToGoString(_V) + "\n"
-        self.ok = len(samples) == (sample is not None) and all(
-            line.endswith(value) and all(h in line for h in holders) for line in samples)
-        self.start = samples[0][: -len(value) + 1] if self.ok and samples else ""
+        self.ok = len(samples) == 1 and samples[0].endswith(value) and all(
+            h in samples[0] for h in holders)
+        self.start = samples[0][: -len(value) + 1] if self.ok else ""
         self.holders = holders
-        self.starts: dict[tuple[str, ...], str] = {}
+        self.lines: dict[tuple[tuple[str, ...], float], str] = {}
 
-    def render(self, family: Metric) -> str:
+    def render(self, rows: Iterable[tuple[tuple[str, ...], float]]) -> str:
         out = [self.header]
-        starts = self.starts
-        for s in family.samples:
-            values = tuple(s.labels.values())
-            start = starts.get(values)
-            if start is None:
+        lines = self.lines
+        for row in rows:
+            line = lines.get(row)
+            if line is None:
+                values, value = row
                 start = self.start
                 for holder, v in zip(self.holders, values, strict=True):
                     start = start.replace(holder, _label(v))
-                if len(starts) >= _SERIES_KEPT:
-                    starts.clear()
-                starts[values] = start
-            out += (start, floatToGoString(s.value), "\n")
+                line = f"{start}{floatToGoString(value)}\n"
+                if value == value:  # NaN is never found again: not kept
+                    if len(lines) >= _SERIES_KEPT:
+                        lines.clear()
+                    lines[row] = line
+            out.append(line)
         return "".join(out)
 
 
-def _lines_for(encoder: Callable[[Collector], bytes], family: Metric) -> _Lines | None:
-    """The family's template, made once per encoder and family shape; None when its samples
-    are not alike (names, label names in one order, no timestamp nor exemplar)."""
-    first = family.samples[0] if family.samples else None
-    labels = tuple(first.labels) if first else ()
-    if first is not None and any(
-            s.name != first.name or tuple(s.labels) != labels or s.timestamp is not None
-            or s.exemplar is not None or s.native_histogram is not None
-            for s in family.samples):
-        return None
-    key = (encoder, family.name, family.documentation, family.type, family.unit,
-           None if first is None else first.name, labels)
+def _lines_for(encoder: Callable[[Collector], bytes], family: Rows) -> _Lines | None:
+    """The family's template, made once per encoder and family shape; None when the
+    encoder does not write a sample as one plain line."""
+    key = (encoder, family.kind, family.name, family.documentation, family.labels)
     found = _LINES.get(key)
     if found is None:
         if len(_LINES) >= 256:
             _LINES.clear()
-        found = _LINES[key] = _Lines(encoder, family, None if first is None else first.name,
-                                     labels)
+        found = _LINES[key] = _Lines(encoder, family)
     return found if found.ok else None
 
 

@@ -37,14 +37,26 @@ _GENERATIONS = select(JourneyRow.id, JourneyRow.generation)
 
 
 def current(session: Any) -> dict[int, int]:
-    """Every journey's generation, by journey id (one read of the journeys table)."""
-    return {j: g for j, g in session.execute(_GENERATIONS)}
+    """Every journey's generation, by journey id (one read of the journeys table), read once
+    per read transaction: a page's ~7 per-journey reads share it. Reading the data later than
+    the generations only makes a kept value newer than its generation, never older."""
+    found = session.info.get(_CURRENT)
+    if found is None:
+        found = session.info[_CURRENT] = {j: g for j, g in session.execute(_GENERATIONS)}
+    return found  # type: ignore[no-any-return]
 
 
 def journey_keys(session: Any) -> dict[int, str]:
-    """Every journey's key, by journey id: read after `current`, it names every journey the
-    generations do (a journey is never deleted)."""
-    return {j: key for j, key in session.execute(_KEYS)}
+    """Every journey's key, by journey id, read once per read transaction and after
+    `current`: it names every journey the generations do (a journey is never deleted)."""
+    found = session.info.get(_JOURNEY_KEYS)
+    if found is None:
+        current(session)
+        found = session.info[_JOURNEY_KEYS] = {j: key for j, key in session.execute(_KEYS)}
+    return found  # type: ignore[no-any-return]
+
+
+_CURRENT, _JOURNEY_KEYS = "ronde.generations", "ronde.journey_keys"
 
 
 _KEYS = select(JourneyRow.id, JourneyRow.key)
@@ -64,6 +76,7 @@ def bump_all(session: Any) -> None:
     in the transaction: writers lock their journey's row (their run's trigger) before the
     derived rows, so taking the journey rows first keeps one lock order."""
     session.execute(update(JourneyRow).values(generation=JourneyRow.generation + 1))
+    session.info.pop(_CURRENT, None)
 
 
 def one_by_one(stale: list[int], generations: dict[int, int]) -> bool:
@@ -93,7 +106,7 @@ class PerJourney(Generic[T]):
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
-            kept = dict(entry.values) if entry is not None else {}
+            kept = entry.values if entry is not None else {}  # never changed once stored
         values: dict[int, T] = {}
         stale: list[int] = []
         previous: dict[int, T] = {}
@@ -106,13 +119,18 @@ class PerJourney(Generic[T]):
                 stale.append(journey_id)
                 if fresh:
                     previous[journey_id] = found[2]  # type: ignore[index]
-        computed = compute(stale, previous) if stale else {}
+        if not stale:  # the usual case on a quiet journey set: nothing to store again
+            with self._lock:
+                if entry is not None and self._entries.get(key) is entry:
+                    self._entries.move_to_end(key)
+            return values
+        computed = compute(stale, previous)
         kept = {j: kept[j] for j in values}
         for journey_id, value in computed.items():
             if journey_id in generations:
                 values[journey_id] = value
-                kept[journey_id] = (generations[journey_id], now, value)
-        new = _Entry(kept, sum(size(v[2]) for v in kept.values()))
+                kept[journey_id] = (generations[journey_id], now, value, size(value))
+        new = _Entry(kept, sum(v[3] for v in kept.values()))
         with self._lock:
             self.computed += len(stale)
             old = self._entries.pop(key, None)
@@ -127,6 +145,6 @@ class PerJourney(Generic[T]):
 class _Entry(Generic[T]):
     __slots__ = ("size", "values")
 
-    def __init__(self, values: dict[int, tuple[int, float, T]], size: int) -> None:
+    def __init__(self, values: dict[int, tuple[int, float, T, int]], size: int) -> None:
         self.values = values
         self.size = size

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from storage import Store, cellcache, generations, hourly, kpi, reporting, series
 from tests.storage.builders import T0, result, tx
@@ -174,3 +174,34 @@ def test_per_journey_values_are_kept_by_generation_and_bounded(
     monkeypatch.setattr(generations, "SIZE", 3)
     memo.read("big", {1: 0, 2: 0, 3: 0, 4: 0}, compute, size=lambda value: 1)
     assert list(memo._entries) == ["big"]  # over the size bound: only the newest stays
+
+
+def test_generations_are_read_once_per_read_transaction_and_again_after_a_bump(
+        store: Store) -> None:
+    """A page's per-journey reads share one read of the generations (they run in one read
+    transaction); a transaction that moves every journey sees its own move."""
+    trial(store)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.db.engine, "before_cursor_execute", seen)
+    try:
+        with store.db.read() as session:
+            first = generations.current(session)
+            keys = generations.journey_keys(session)
+            assert generations.current(session) is first
+            assert generations.journey_keys(session) is keys
+            assert set(keys) == set(first)
+        assert sum("generation" in s and "journeys" in s for s in statements) == 1
+        with store.db.read() as session:
+            assert generations.current(session) == first  # a new transaction reads again
+        assert sum("generation" in s and "journeys" in s for s in statements) == 2
+    finally:
+        event.remove(store.db.engine, "before_cursor_execute", seen)
+    with store.db.transaction() as session:
+        before = generations.current(session)
+        generations.bump_all(session)
+        after = generations.current(session)
+    assert after == {j: g + 1 for j, g in before.items()}
