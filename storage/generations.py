@@ -98,11 +98,12 @@ class PerJourney(Generic[T]):
 
     def read(self, key: Hashable, generations: dict[int, int],
              compute: Callable[[list[int], dict[int, T]], dict[int, T]],
-             size: Callable[[T], int] = lambda value: 1) -> dict[int, T]:
-        """Each journey's value under `key`: kept ones whose generation is the same, the
-        others from `compute(stale ids, the previous values of those only the generation
-        made stale)`; a journey `compute` leaves out has no value (it is computed again next
-        time)."""
+             size: Callable[[T], int] = lambda value: 1,
+             still: Callable[[T], bool] | None = None) -> dict[int, T]:
+        """Each journey's value under `key`: kept ones whose generation is the same (and that
+        `still` holds, for a value that also depends on the clock), the others from
+        `compute(stale ids, the previous values of those only the generation made stale)`;
+        a journey `compute` leaves out has no value (it is computed again next time)."""
         now = self._clock()
         with self._lock:
             entry = self._entries.get(key)
@@ -112,7 +113,8 @@ class PerJourney(Generic[T]):
         previous: dict[int, T] = {}
         for journey_id, generation in generations.items():
             found = kept.get(journey_id)
-            fresh = found is not None and now - found[1] < MAX_AGE_S
+            fresh = found is not None and now - found[1] < MAX_AGE_S and (
+                still is None or still(found[2]))
             if fresh and found[0] == generation:  # type: ignore[index]
                 values[journey_id] = found[2]  # type: ignore[index]
             else:

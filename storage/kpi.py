@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -174,10 +174,13 @@ def window_params(journey: str | None, since: datetime | None, until: datetime |
 
 
 def in_bound_window(query: Any, run: Any, shape: Shape, journeys: Any = JourneyRow,
-                    devices: Any = DeviceRow) -> Any:
-    """`in_window` with bound parameters (`window_params` gives their values)."""
+                    devices: Any = DeviceRow, ids: bool = False) -> Any:
+    """`in_window` with bound parameters (`window_params` gives their values); `ids`: only
+    the journeys whose ids `w_ids` lists."""
     journey, since, until, device = shape
     query = query.where(run.is_open.is_(False))
+    if ids:
+        query = query.where(run.journey_id.in_(bindparam("w_ids", expanding=True)))
     if journey:
         query = query.where(journeys.key == bindparam("w_journey"))
     if device:
@@ -190,9 +193,9 @@ def in_bound_window(query: Any, run: Any, shape: Shape, journeys: Any = JourneyR
 
 
 @lru_cache(maxsize=32)
-def rounds_query(shape: Shape) -> Any:
+def rounds_query(shape: Shape, ids: bool = False) -> Any:
     """Each round's first-attempt status and verdict (status of its last non-error attempt),
-    for a window of this shape (bind `window_params`' values)."""
+    for a window of this shape (bind `window_params`' values, and `w_ids` with `ids`)."""
     root = aliased(RunRow, name="root")
     member = aliased(RunRow, name="member")
     rank = func.row_number().over(
@@ -214,7 +217,7 @@ def rounds_query(shape: Shape) -> Any:
         .outerjoin(DeviceRow, root.device_id == DeviceRow.id)
         .where(root.run_id == root.round_id)
     )
-    query = in_bound_window(query, root, shape)
+    query = in_bound_window(query, root, shape, ids=ids)
     ranked = query.subquery()
     return select(ranked).where(ranked.c.rank == 1).subquery()
 
@@ -283,13 +286,15 @@ def availability(
     since: datetime | None = None,
     until: datetime | None = None,
     device: str | None = None,
+    journey_ids: Collection[int] | None = None,
 ) -> list[Availability]:
     """First-attempt and confirmed availability per journey (see the module's definitions):
-    whole hours from the counters kept at write time (storage.hourly), edges from the runs."""
+    whole hours from the counters kept at write time (storage.hourly), edges from the runs.
+    `journey_ids`: only those journeys (their edges' runs alone are read)."""
     edges, hours = _signed_split(since, _stored_end(source, until))
     found: dict[str, hourly.Counts] = {}
     for sign, lo, hi in edges:
-        for a in _raw_availability(source, journey, lo, hi, device):
+        for a in _raw_availability(source, journey, lo, hi, device, journey_ids):
             found.setdefault(a.journey, hourly.Counts()).add(hourly.Counts(
                 sign * a.first_ok, sign * a.first_total, sign * a.first_errors,
                 sign * a.rounds_ok, sign * a.rounds_total, sign * a.rounds_errors))
@@ -298,8 +303,13 @@ def availability(
         with db.read() as session:
             stored = hourly.totals(session, journey, *hours, device) if journey is not None \
                 else _totals_per_journey(db, session, hours, device)
+            named = None
+            if journey_ids is not None and journey is None:
+                keys = generations.journey_keys(session)
+                named = {keys[j] for j in journey_ids if j in keys}
             for key, counts in stored.items():
-                found.setdefault(key, hourly.Counts()).add(counts)
+                if named is None or key in named:
+                    found.setdefault(key, hourly.Counts()).add(counts)
     return [
         Availability(key, c.first_ok, c.first_total, c.first_errors, c.rounds_ok,
                      c.rounds_total, c.rounds_errors)
@@ -329,7 +339,7 @@ def _totals_per_journey(db: Database, session: Any, hours: tuple[datetime | None
 
 
 @lru_cache(maxsize=32)
-def _raw_availability_queries(shape: Shape) -> tuple[Any, Any]:
+def _raw_availability_queries(shape: Shape, ids: bool) -> tuple[Any, Any]:
     first_q = in_bound_window(
         select(
             JourneyRow.key.label("journey"),
@@ -340,9 +350,9 @@ def _raw_availability_queries(shape: Shape) -> tuple[Any, Any]:
         .join(JourneyRow, RunRow.journey_id == JourneyRow.id)
         .outerjoin(DeviceRow, RunRow.device_id == DeviceRow.id)
         .where(RunRow.run_id == RunRow.round_id),
-        RunRow, shape,
+        RunRow, shape, ids=ids,
     ).group_by(JourneyRow.key)
-    rounds = rounds_query(shape)
+    rounds = rounds_query(shape, ids)
     rounds_q = select(
         rounds.c.journey,
         count_if(rounds.c.status.in_(OK)).label("ok"),
@@ -358,9 +368,12 @@ def _raw_availability(
     since: datetime | None,
     until: datetime | None,
     device: str | None,
+    journey_ids: Collection[int] | None = None,
 ) -> list[Availability]:
     shape, params = window_params(journey, since, until, device)
-    first_q, rounds_q = _raw_availability_queries(shape)
+    if journey_ids is not None:
+        params["w_ids"] = list(journey_ids)
+    first_q, rounds_q = _raw_availability_queries(shape, journey_ids is not None)
     db = database_of(source)
     with db.read() as session:
         conn = session.connection()

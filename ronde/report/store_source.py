@@ -33,7 +33,7 @@ from ronde.report.mapping import (
     sum_availability,
     view_availability,
 )
-from storage import heartbeats, kpi, reporting
+from storage import heartbeats, kpi, reporting, sliding
 from storage.hourly import hours_back
 from storage.records import RunBrief
 from storage.store import Store
@@ -173,9 +173,11 @@ class StoreSource:
     # ---- metrics ------------------------------------------------------------------------
 
     def availability(self, since: datetime, until: datetime) -> dict[str, Availability]:
+        """The alert window: a window ending now, which storage.sliding keeps per journey
+        while its runs in it stay the same."""
         return {
             a.journey: view_availability(a)
-            for a in kpi.availability(self.store, since=since, until=until)
+            for a in sliding.availability(self.store, until - since, until)
         }
 
     def alert_windows(self) -> dict[str, timedelta]:
