@@ -43,10 +43,26 @@ class ResponseBuckets:
 
 def run_counts(db: Database) -> list[RunCount]:
     """Finished runs by journey, device and status, since the store began (pruned ones too):
-    the totals kept at write time (storage.rollups), so the cost is the number of series."""
+    the totals kept at write time (storage.rollups), each journey's kept while its generation
+    stays the same (they are written with its runs, in their transaction; a prune moves every
+    journey), so a scrape reads again the few journeys that ran."""
     with db.read() as session:
-        counts = rollups.run_counts(session)
-    return [RunCount(*key, n) for key, n in sorted(counts.items())]
+        generation = generations.current(session)  # first: every journey it names has a key
+        keys = generations.journey_keys(session)
+
+        def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, list[RunCount]]:
+            named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \
+                else None
+            found = rollups.run_counts(session, named)
+            out: dict[int, list[RunCount]] = {j: [] for j in stale}
+            ids = {key: j for j, key in keys.items()}
+            for key, n in sorted(found.items()):
+                if ids.get(key[0]) in out:
+                    out[ids[key[0]]].append(RunCount(*key, n))
+            return out
+
+        per_journey = cache_of(db).by_journey.read(("run counts",), generation, compute, len)
+        return [c for j in sorted(per_journey, key=keys.__getitem__) for c in per_journey[j]]
 
 
 def artifact_recorded(db: Database, path: str) -> bool:

@@ -174,11 +174,19 @@ def _add_pruned(counts: Counter[tuple[str, str, int]], sums: Counter[tuple[str, 
     sums[(journey, name, SUM_ONLY)] += pruned.sum_ms
 
 
-def run_counts(executor: Any) -> dict[tuple[str, str, str], int]:
-    """(journey, device, status) -> finished runs since the store began."""
-    rows = executor.execute(select(RunTotalsRow.journey, RunTotalsRow.device,
-                                   RunTotalsRow.status, RunTotalsRow.runs))
+def run_counts(executor: Any, journeys: Collection[str] | None = None
+               ) -> dict[tuple[str, str, str], int]:
+    """(journey, device, status) -> finished runs since the store began, of every journey
+    or of those named."""
+    params = {} if journeys is None else {"journeys": list(journeys)}
+    rows = executor.execute(_RUN_COUNTS[journeys is not None], params)
     return {(j, d, s): int(n) for j, d, s, n in rows if n}
+
+
+_RUN_COUNTS = {False: select(RunTotalsRow.journey, RunTotalsRow.device, RunTotalsRow.status,
+                             RunTotalsRow.runs)}
+_RUN_COUNTS[True] = _RUN_COUNTS[False].where(
+    RunTotalsRow.journey.in_(bindparam("journeys", expanding=True)))
 
 
 def response_marks(executor: Any, journeys: Collection[str] | None = None

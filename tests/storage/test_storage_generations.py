@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from storage import Store, cellcache, generations, hourly, kpi, reporting, series
+from storage import Store, cellcache, generations, hourly, kpi, reporting, series, sliding
 from tests.storage.builders import T0, result, tx
 
 H = timedelta(hours=1)
@@ -80,7 +80,8 @@ def read_all(store: Store) -> list[Any]:
     days = series.Slices.of(day - 2 * DAY, day + DAY, 3)  # the status page's day bars
     return [kpi.transactions(store, *window), kpi.availability(store, *window),
             store.recent_runs_per_journey(24), reporting.response_marks(store.db),
-            series.hourly_availability(store.db, days)]
+            series.hourly_availability(store.db, days), reporting.run_counts(store.db),
+            sliding.availability(store, H, NOW)]
 
 
 def fresh(store_url: str, tmp_path: Any) -> list[Any]:
@@ -102,11 +103,11 @@ def test_pages_over_every_journey_read_again_only_the_journeys_that_changed(
 
     # a run of `a` in the hour being written: `a` alone is read again, once per figure kept
     # per journey (strips, availability, marks, the window's cold and hot cells and its
-    # figures, past days)
+    # figures, past days, run counts, the alert window and its whole hours)
     store.record_run(result("a", "failed", at=T0 + 6 * H, transactions=(
         tx("Login", 9_876.0), tx("Search", 95.0, "failed"))))
     after = read_all(store)
-    assert memo.computed - computed == 7
+    assert memo.computed - computed == 10
     assert after != first and after == fresh(store_url, tmp_path)
     login = {(f.journey, f.transaction): f for f in after[0]}
     assert login[("a", "Login")].times.max == 9_876.0  # type: ignore[union-attr]
