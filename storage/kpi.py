@@ -272,12 +272,16 @@ def _stored_end(source: Any, until: datetime | None) -> datetime | None:
     if until is None or until == timings.floor_day(until):
         return until
     db = database_of(source)
-    with db.read() as session:
-        later = session.execute(_LATER, {"until": until}).first()
-    return until if later is not None else timings.floor_day(until) + timedelta(days=1)
+    with db.read() as session:  # asked once per read transaction (a page asks ~5 times)
+        asked = session.info.setdefault(_ASKED, {})
+        if until not in asked:
+            asked[until] = session.execute(_LATER, {"until": until}).first() is not None
+        later = asked[until]
+    return until if later else timings.floor_day(until) + timedelta(days=1)
 
 
 _LATER = select(RunRow.id).where(RunRow.started_at >= bindparam("until")).limit(1)
+_ASKED = "ronde.kpi.later"
 
 
 def availability(

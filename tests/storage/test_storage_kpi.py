@@ -25,7 +25,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from storage import Store, histograms, kpi, series
 from tests.storage.builders import result, tx
@@ -303,3 +303,28 @@ def test_stored_buckets_read_back_in_both_spellings() -> None:
         merged.merge_encoded(encoded, 6 if encoded else 0, h.sum, h.min, h.max)
     assert merged.settle() == {b: 2 * n for b, n in h.buckets.items()}
     assert merged.count == 12 and merged.percentile(50) == h.percentile(50)
+
+
+def test_a_window_ending_now_asks_for_later_runs_once_per_read(data: Store) -> None:
+    """A page reads several windows ending at its clock in one read transaction: whether a run
+    starts after the clock is asked once, and a new read asks again (and sees a later run)."""
+    asked: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "LIMIT" in statement and "runs.started_at >=" in statement:
+            asked.append(statement)
+
+    until = max(r.started_at for r in data.runs(limit=1000, with_transactions=False))
+    until -= timedelta(minutes=1)  # a run starts after it
+    event.listen(data.db.engine, "before_cursor_execute", seen)
+    try:
+        with data.db.read():
+            ends = {kpi._stored_end(data, until) for _ in range(3)}
+        assert ends == {until} and len(asked) == 1
+        later = until + timedelta(days=400)  # no run after it: the end of its day
+        with data.db.read():
+            assert kpi._stored_end(data, later) == datetime.combine(
+                later.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+        assert len(asked) == 2
+    finally:
+        event.remove(data.db.engine, "before_cursor_execute", seen)
