@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -22,6 +22,8 @@ from storage.engine import Database
 from storage.models import ArtifactRow, DeviceRow, JourneyRow, RunRow
 from storage.records import RunBrief
 from storage.totals import RESPONSE_BOUNDS_MS
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,22 +49,35 @@ def run_counts(db: Database) -> list[RunCount]:
     stays the same (they are written with its runs, in their transaction; a prune moves every
     journey), so a scrape reads again the few journeys that ran."""
     with db.read() as session:
-        generation = generations.current(session)  # first: every journey it names has a key
-        keys = generations.journey_keys(session)
+        per_journey, keys = _kept_by_journey(db, session, "run counts", lambda named: {
+            k: RunCount(*k, n) for k, n in sorted(rollups.run_counts(session, named).items())})
+        return [c for j in sorted(per_journey, key=keys.__getitem__)
+                for c in per_journey[j].values()]
 
-        def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, list[RunCount]]:
-            named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \
-                else None
-            found = rollups.run_counts(session, named)
-            out: dict[int, list[RunCount]] = {j: [] for j in stale}
-            ids = {key: j for j, key in keys.items()}
-            for key, n in sorted(found.items()):
-                if ids.get(key[0]) in out:
-                    out[ids[key[0]]].append(RunCount(*key, n))
-            return out
 
-        per_journey = cache_of(db).by_journey.read(("run counts",), generation, compute, len)
-        return [c for j in sorted(per_journey, key=keys.__getitem__) for c in per_journey[j]]
+def _kept_by_journey(db: Database, session: Any, name: str,
+                     read: Callable[[list[str] | None], dict[tuple[Any, ...], T]]
+                     ) -> tuple[dict[int, dict[tuple[Any, ...], T]], dict[int, str]]:
+    """Rows keyed by (journey key, ...) read by `read(journey keys, or None for every
+    journey)`, grouped per journey id and each journey's kept while its generation stays the
+    same (storage.generations): only the journeys that changed are read again. Also every
+    journey's key by id. Rows whose journey the journeys table does not name are left out
+    (a journey is never deleted; one added after the generations were read is in the next
+    read)."""
+    generation = generations.current(session)  # first: every journey it names has a key
+    keys = generations.journey_keys(session)
+
+    def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, dict[Any, T]]:
+        named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \
+            else None
+        out: dict[int, dict[Any, T]] = {j: {} for j in stale}
+        ids = {key: j for j, key in keys.items()}
+        for key, value in read(named).items():
+            if ids.get(key[0]) in out:
+                out[ids[key[0]]][key] = value
+        return out
+
+    return cache_of(db).by_journey.read((name,), generation, compute, len), keys
 
 
 def artifact_recorded(db: Database, path: str) -> bool:
@@ -75,28 +90,12 @@ def artifact_recorded(db: Database, path: str) -> bool:
 def response_marks(db: Database) -> dict[tuple[str, str], tuple[Any, ...]]:
     """Per (journey, transaction), a mark that changes with its response buckets: a reader
     keeps what it made of a series while its mark stays (storage.rollups.response_marks).
-    The series' rows are keyed by the journey's key, and a journey is never deleted: every
-    series belongs to a journey read here (one added after the generations were read is
-    in the next read)."""
+    Each journey's marks are kept while its generation stays the same: its series' rows are
+    written with its runs, in their transaction."""
     with db.read() as session:
-        generation = generations.current(session)  # first: every journey it names has a key
-        keys = generations.journey_keys(session)
-
-        def compute(stale: list[int], previous: dict[int, Any]) -> dict[int, Any]:
-            named = [keys[j] for j in stale] if generations.one_by_one(stale, generation) \
-                else None
-            found = rollups.response_marks(session, named)
-            out: dict[int, dict[tuple[str, str], tuple[Any, ...]]] = {j: {} for j in stale}
-            ids = {key: j for j, key in keys.items()}
-            for series, mark in found.items():
-                if ids.get(series[0]) in out:
-                    out[ids[series[0]]][series] = mark
-            return out
-
-        # each journey's marks kept while its generation stays the same (storage.generations):
-        # its series' rows are written with its runs, in their transaction
-        per_journey = cache_of(db).by_journey.read(
-            ("response marks",), generation, compute, len)
+        per_journey, _ = _kept_by_journey(
+            db, session, "response marks",
+            lambda named: rollups.response_marks(session, named))
         return {series: mark for found in per_journey.values()
                 for series, mark in found.items()}
 
